@@ -1,0 +1,126 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"strings"
+
+	"github.com/ratifyhq/ratify/store"
+)
+
+// config is the service's effective configuration.
+type config struct {
+	Addr      string
+	BaseURL   string
+	DataDir   string
+	MongoURI  string
+	DBName    string
+	LogLevel  string
+	LogFormat string
+	Secret    string
+	PprofAddr string
+
+	SMTPHost     string
+	SMTPPort     string
+	SMTPUsername string
+	SMTPPassword string
+	SMTPTLS      string
+	MailFrom     string
+	MailReplyTo  string
+	MailRate     string
+	TimeZone     string
+
+	BootstrapAdminEmail    string
+	BootstrapAdminPassword string
+}
+
+// setting binds one configuration value to its flag and environment variable.
+type setting struct {
+	flag, env, def, usage string
+	secret                bool
+	dst                   func(*config) *string
+}
+
+var settings = []setting{
+	{"addr", "RATIFY_ADDR", ":8080", "listen address", false, func(c *config) *string { return &c.Addr }},
+	{"base-url", "RATIFY_BASE_URL", "", "public base URL used in emailed links (default derived from -addr)", false, func(c *config) *string { return &c.BaseURL }},
+	{"data-dir", "RATIFY_DATA_DIR", "./data", "data directory (embedded store, secret, mail files)", false, func(c *config) *string { return &c.DataDir }},
+	{"mongodb-uri", "MONGODB_URI", "", "MongoDB URI; empty runs the embedded store", true, func(c *config) *string { return &c.MongoURI }},
+	{"db-name", "RATIFY_DB_NAME", "ratify", "database name", false, func(c *config) *string { return &c.DBName }},
+	{"log-level", "RATIFY_LOG_LEVEL", "info", "debug, info, warn or error", false, func(c *config) *string { return &c.LogLevel }},
+	{"log-format", "RATIFY_LOG_FORMAT", "", "text or json (default: text on a terminal, json otherwise)", false, func(c *config) *string { return &c.LogFormat }},
+	{"secret", "RATIFY_SECRET", "", "signing secret (default: generated once into the data directory)", true, func(c *config) *string { return &c.Secret }},
+	{"pprof-addr", "RATIFY_PPROF_ADDR", "", "if set, serve /debug/pprof on this separate (admin-only) address", false, func(c *config) *string { return &c.PprofAddr }},
+	{"smtp-host", "RATIFY_SMTP_HOST", "", "SMTP server; empty delivers mail to files in the data directory", false, func(c *config) *string { return &c.SMTPHost }},
+	{"smtp-port", "RATIFY_SMTP_PORT", "587", "SMTP port", false, func(c *config) *string { return &c.SMTPPort }},
+	{"smtp-username", "RATIFY_SMTP_USERNAME", "", "SMTP user name", false, func(c *config) *string { return &c.SMTPUsername }},
+	{"smtp-password", "RATIFY_SMTP_PASSWORD", "", "SMTP password", true, func(c *config) *string { return &c.SMTPPassword }},
+	{"smtp-tls", "RATIFY_SMTP_TLS", "starttls", "none, starttls or tls", false, func(c *config) *string { return &c.SMTPTLS }},
+	{"mail-from", "RATIFY_MAIL_FROM", "Ratify <ratify@localhost>", "From address of member mail", false, func(c *config) *string { return &c.MailFrom }},
+	{"mail-reply-to", "RATIFY_MAIL_REPLY_TO", "", "Reply-To address of member mail", false, func(c *config) *string { return &c.MailReplyTo }},
+	{"mail-rate", "RATIFY_MAIL_RATE", "50", "messages per second at most", false, func(c *config) *string { return &c.MailRate }},
+	{"timezone", "RATIFY_TIMEZONE", "America/Anchorage", "the union's time zone (IANA name)", false, func(c *config) *string { return &c.TimeZone }},
+	{"bootstrap-admin-email", "RATIFY_BOOTSTRAP_ADMIN_EMAIL", "", "create this administrator at start if no officer exists", false, func(c *config) *string { return &c.BootstrapAdminEmail }},
+	{"bootstrap-admin-password", "RATIFY_BOOTSTRAP_ADMIN_PASSWORD", "", "password of the bootstrap administrator", true, func(c *config) *string { return &c.BootstrapAdminPassword }},
+}
+
+// parseConfig reads the environment, then flags, which win.
+func parseConfig(name string, args []string, getenv func(string) string, out io.Writer) (*config, []string, error) {
+	c := &config{}
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(out)
+	for _, s := range settings {
+		v := s.def
+		if e := getenv(s.env); e != "" {
+			v = e
+		}
+		fs.StringVar(s.dst(c), s.flag, v, s.usage+" ($"+s.env+")")
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, nil, err
+	}
+	if c.BaseURL == "" {
+		c.BaseURL = baseURLFor(c.Addr)
+	}
+	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, nil, fmt.Errorf("base URL %q is not an http(s) URL", c.BaseURL)
+	}
+	switch c.LogFormat {
+	case "", "text", "json":
+	default:
+		return nil, nil, fmt.Errorf("log format %q: want text or json", c.LogFormat)
+	}
+	return c, fs.Args(), nil
+}
+
+// baseURLFor derives a base URL from a listen address.
+func baseURLFor(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "http://localhost:8080"
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
+// effective lists the configuration as key=value pairs with secrets masked.
+func (c *config) effective() []any {
+	var kv []any
+	for _, s := range settings {
+		v := *s.dst(c)
+		switch {
+		case s.env == "MONGODB_URI" && v != "":
+			v = store.RedactURI(v)
+		case s.secret && v != "":
+			v = "****"
+		}
+		kv = append(kv, s.flag, v)
+	}
+	return kv
+}

@@ -1,0 +1,31 @@
+package handlers
+
+import (
+	"context"
+	"io/fs"
+	"net/http"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// healthz says the process is up.
+func (s *Server) healthz(c *fiber.Ctx) error {
+	return c.JSON(fiber.Map{"status": "ok"})
+}
+
+// readyz says whether the store answers within two seconds.
+func (s *Server) readyz(c *fiber.Ctx) error {
+	ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
+	defer cancel()
+	if s.cfg.Ready != nil {
+		if err := s.cfg.Ready(ctx); err != nil {
+			return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{
+				"status": "unavailable", "store": "unreachable",
+			})
+		}
+	}
+	return c.JSON(fiber.Map{"status": "ready", "store": "ok"})
+}
+
+func httpFS(f fs.FS) http.FileSystem { return http.FS(f) }

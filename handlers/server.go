@@ -1,0 +1,81 @@
+package handlers
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/filesystem"
+	"github.com/ratifyhq/ratify/web"
+)
+
+// Config is what the HTTP layer needs from cmd.
+type Config struct {
+	BaseURL string
+	Logger  *slog.Logger
+	// Ready reports whether the store answers; /readyz calls it.
+	Ready func(context.Context) error
+	// RequestTimeout bounds each request's context (default 15 s).
+	RequestTimeout time.Duration
+	// UploadLimit bounds any request body, file uploads included (default 32 MiB).
+	UploadLimit int
+	// JSONLimit bounds non-multipart bodies (default 1 MiB).
+	JSONLimit int
+}
+
+// Server is the HTTP layer: a Fiber app and what its handlers call.
+type Server struct {
+	cfg   Config
+	log   *slog.Logger
+	app   *fiber.App
+	pages *pages
+}
+
+// New builds the app with every route.
+func New(cfg Config) (*Server, error) {
+	if cfg.RequestTimeout == 0 {
+		cfg.RequestTimeout = 15 * time.Second
+	}
+	if cfg.UploadLimit == 0 {
+		cfg.UploadLimit = 32 << 20
+	}
+	if cfg.JSONLimit == 0 {
+		cfg.JSONLimit = 1 << 20
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	p, err := loadPages(web.Templates, web.Static)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, pages: p}
+	s.app = fiber.New(fiber.Config{
+		AppName:               "ratify",
+		DisableStartupMessage: true,
+		BodyLimit:             cfg.UploadLimit,
+		ReadTimeout:           30 * time.Second,
+		WriteTimeout:          30 * time.Second,
+		IdleTimeout:           90 * time.Second,
+		ReadBufferSize:        16 << 10,
+		ErrorHandler:          s.errorHandler,
+	})
+	s.routes()
+	return s, nil
+}
+
+// App returns the Fiber app.
+func (s *Server) App() *fiber.App { return s.app }
+
+func (s *Server) routes() {
+	a := s.app
+	a.Use(s.requestContext)
+	a.Use(securityHeaders(strings.HasPrefix(s.cfg.BaseURL, "https://")))
+	a.Use(jsonBodyLimit(s.cfg.JSONLimit))
+	a.Get("/healthz", s.healthz)
+	a.Get("/readyz", s.readyz)
+	a.Use("/static", filesystem.New(filesystem.Config{Root: httpFS(web.Static), MaxAge: 31536000}))
+	a.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
+}
