@@ -1,0 +1,195 @@
+package ballot
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+// Outcomes of a vote.
+const (
+	Ratified     = "ratified"
+	Rejected     = "rejected"
+	QuorumNotMet = "quorum_not_met"
+)
+
+// ChoiceCount is one line of the results.
+type ChoiceCount struct {
+	Choice  string  `json:"choice" bson:"choice"`
+	Count   int     `json:"count" bson:"count"`
+	Percent float64 `json:"percent" bson:"percent"` // of votes cast, one decimal
+}
+
+// Results are a closed vote's tally. The first choice is the affirmative
+// one: the agreement is ratified when it meets the pass rule.
+type Results struct {
+	Eligible       int           `json:"eligible" bson:"eligible"`
+	Cast           int           `json:"cast" bson:"cast"`
+	TurnoutPercent float64       `json:"turnout_percent" bson:"turnout_percent"`
+	Choices        []ChoiceCount `json:"choices" bson:"choices"`
+	PassRule       string        `json:"pass_rule" bson:"pass_rule"`
+	QuorumPercent  float64       `json:"quorum_percent,omitempty" bson:"quorum_percent,omitempty"`
+	Outcome        string        `json:"outcome" bson:"outcome"`
+	Commitment     string        `json:"commitment" bson:"commitment"`
+	Receipts       []string      `json:"receipts" bson:"receipts"`
+	ContractSHA256 string        `json:"contract_sha256,omitempty" bson:"contract_sha256,omitempty"`
+	Test           bool          `json:"test" bson:"test"`
+	TalliedAt      time.Time     `json:"tallied_at" bson:"tallied_at"`
+}
+
+// percent returns part/whole as a percentage rounded half up to one decimal,
+// computed in integers so that 92.55 never drifts to 92.5.
+func percent(part, whole int) float64 {
+	if whole == 0 {
+		return 0
+	}
+	tenths := (int64(part)*2000 + int64(whole)) / (2 * int64(whole))
+	return float64(tenths) / 10
+}
+
+// outcome applies the pass rule to the counts.
+func outcome(rule string, quorumPercent float64, eligible, cast, yes int) string {
+	if quorumPercent > 0 && float64(cast)*100 < quorumPercent*float64(eligible) {
+		return QuorumNotMet
+	}
+	var pass bool
+	switch rule {
+	case TwoThirds:
+		pass = cast > 0 && yes*3 >= cast*2
+	default:
+		pass = yes*2 > cast
+	}
+	if pass {
+		return Ratified
+	}
+	return Rejected
+}
+
+// commitment is the SHA-256 over the sorted "receipt,choice" lines, so that
+// anyone with the published list can recompute it.
+func commitment(lines []string) string {
+	h := sha256.New()
+	for _, l := range lines {
+		h.Write([]byte(l))
+		h.Write([]byte("\n"))
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// Count reads every filled ballot of a vote and computes its results.
+func (s *Service) Count(ctx context.Context, v *Vote) (*Results, error) {
+	cur, err := s.ballots.Find(ctx, bson.D{{Key: "vote", Value: v.ID}},
+		options.Find().SetProjection(bson.D{{Key: "choice", Value: 1}, {Key: "receipt", Value: 1}, {Key: "_id", Value: 0}}).SetBatchSize(10000))
+	if err != nil {
+		return nil, fmt.Errorf("ballot: tally: %w", err)
+	}
+	defer cur.Close(ctx)
+	counts := map[string]int{}
+	var lines, receipts []string
+	for cur.Next(ctx) {
+		var b struct {
+			Choice  string `bson:"choice"`
+			Receipt string `bson:"receipt"`
+		}
+		if err := cur.Decode(&b); err != nil {
+			return nil, fmt.Errorf("ballot: tally: %w", err)
+		}
+		if b.Choice == "" {
+			continue
+		}
+		counts[b.Choice]++
+		lines = append(lines, b.Receipt+","+b.Choice)
+		receipts = append(receipts, b.Receipt)
+	}
+	if err := cur.Err(); err != nil {
+		return nil, fmt.Errorf("ballot: tally: %w", err)
+	}
+	slices.Sort(lines)
+	slices.Sort(receipts)
+	r := &Results{Eligible: v.Eligible, Cast: len(lines), PassRule: v.PassRule, QuorumPercent: v.QuorumPercent,
+		Commitment: commitment(lines), Receipts: receipts, ContractSHA256: v.ContractSHA256, Test: v.Test, TalliedAt: s.now()}
+	r.TurnoutPercent = percent(r.Cast, r.Eligible)
+	for _, c := range v.Choices {
+		r.Choices = append(r.Choices, ChoiceCount{Choice: c, Count: counts[c], Percent: percent(counts[c], r.Cast)})
+	}
+	r.Outcome = outcome(v.PassRule, v.QuorumPercent, r.Eligible, r.Cast, counts[v.Choices[0]])
+	return r, nil
+}
+
+// Tally stores the results of a closed vote once its grace period is over.
+// It does nothing if the vote is tallied already.
+func (s *Service) Tally(ctx context.Context, id string) (*Results, error) {
+	v, err := s.Find(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if v.Results != nil {
+		return v.Results, nil
+	}
+	if v.Status != Closed {
+		return nil, wrapCode(ErrNotTallied, fmt.Sprintf("vote %s is %s; results come after it closes", id, v.Status))
+	}
+	if wait := v.ClosesAt.Add(s.d.Grace).Sub(s.now()); wait > 0 {
+		return nil, wrapCode(ErrNotTallied, fmt.Sprintf("results are counted %s after the close", s.d.Grace))
+	}
+	r, err := s.Count(ctx, v)
+	if err != nil {
+		return nil, err
+	}
+	ok, err := s.claimVote(ctx, id, []Status{Closed}, "tallied", bson.D{{Key: "results", Value: r}})
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, wrapCode(ErrNotTallied, "the results are being counted; try again in a moment")
+	}
+	s.audit(ctx, System, "vote.tallied", id, map[string]string{"cast": fmt.Sprint(r.Cast), "commitment": r.Commitment})
+	return r, nil
+}
+
+// Results returns a closed vote's results (409 before).
+func (s *Service) Results(ctx context.Context, id string) (*Vote, *Results, error) {
+	v, err := s.Find(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	if v.Results == nil {
+		if v.Status == Closed {
+			r, err := s.Tally(ctx, id)
+			return v, r, err
+		}
+		return nil, nil, wrapCode(ErrNotTallied, fmt.Sprintf("vote %s is %s: results are available after it closes", id, v.Status))
+	}
+	return v, v.Results, nil
+}
+
+// Recount recomputes a vote's tally from its ballots and reports whether it
+// equals the stored one.
+func (s *Service) Recount(ctx context.Context, id string) (stored, recount *Results, same bool, err error) {
+	v, err := s.Find(ctx, id)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	if v.Results == nil {
+		return nil, nil, false, wrapCode(ErrNotTallied, fmt.Sprintf("vote %s has no stored results", id))
+	}
+	r, err := s.Count(ctx, v)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	same = r.Cast == v.Results.Cast && r.Commitment == v.Results.Commitment && r.Outcome == v.Results.Outcome &&
+		slices.Equal(r.Choices, v.Results.Choices)
+	return v.Results, r, same, nil
+}
+
+// FormatPercent shows a one-decimal percentage ("92.6%").
+func FormatPercent(p float64) string {
+	return strings.TrimSuffix(fmt.Sprintf("%.1f", p), "") + "%"
+}
