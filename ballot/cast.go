@@ -86,6 +86,12 @@ func (s *Service) View(ctx context.Context, token string) (*BallotView, error) {
 // package documentation for the steps and why they are safe.
 func (s *Service) Cast(ctx context.Context, token, choice string) (*Receipt, error) {
 	began := s.now()
+	select {
+	case s.castSlots <- struct{}{}:
+		defer func() { <-s.castSlots }()
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 	t, err := s.lookupToken(ctx, token)
 	if err != nil {
 		return nil, err

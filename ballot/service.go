@@ -71,6 +71,11 @@ type Deps struct {
 	// Grace is how long after the close instant a cast that began before
 	// it may still complete (default 5 s).
 	Grace time.Duration
+	// MaxConcurrentCasts bounds the casts that write at once (default 4).
+	// The embedded store serialises writes on one SQLite file, and its
+	// busy handler backs off in sleeps of up to 100 ms when many writers
+	// collide; queueing here instead keeps the tail latency low.
+	MaxConcurrentCasts int
 }
 
 // Service runs votes. It is safe for concurrent use; several instances may
@@ -83,7 +88,8 @@ type Service struct {
 	keys                                   keys
 	locks                                  sync.Map // per-member cast locks
 	turnout                                turnoutCounter
-	afterClaim                             func() error // test hook: runs between claim and fill
+	castSlots                              chan struct{} // bounds concurrent casts
+	afterClaim                             func() error  // test hook: runs between claim and fill
 }
 
 // New returns a service on db.
@@ -96,6 +102,9 @@ func New(db *mongo.Database, d Deps) *Service {
 	}
 	if d.Grace == 0 {
 		d.Grace = 5 * time.Second
+	}
+	if d.MaxConcurrentCasts <= 0 {
+		d.MaxConcurrentCasts = 4
 	}
 	if d.Instance == "" {
 		d.Instance = randomID(8)
@@ -112,6 +121,7 @@ func New(db *mongo.Database, d Deps) *Service {
 		transitions: db.Collection("vote_transitions"),
 		casts:       db.Collection("vote_casts"),
 		keys:        deriveKeys(d.Secret),
+		castSlots:   make(chan struct{}, d.MaxConcurrentCasts),
 	}
 }
 

@@ -50,6 +50,24 @@
 // input is an Invalid *errs.Error naming the snake_case input; malformed
 // JSON is BadRequest; an unknown agreement or calculator is NotFound.
 //
-// The package does no I/O beyond reading its embedded files, and stores
-// nothing: the version store and the HTTP handlers live elsewhere.
+// # Versions officers load
+//
+// Store keeps the versions officers upload and the status changes they
+// make, in MongoDB, and mirrors them into a Library: Load at start-up (and
+// Watch, for what other instances store), Publish for an upload, Advance
+// for a status change. An upload is validated as ParseVersion does; a
+// published version never changes (a different text under a held id is a
+// Conflict, the same text a no-op); a status only moves forward, with a
+// date no earlier than the last, checked by CheckAdvance against the
+// source's history and the changes stored since. Every write inserts a
+// document with a unique _id (the agreement id for a version, the agreement
+// id and a sequence number for a status change), so that instances racing
+// on the same agreement cannot both win; every read on a request's path is
+// by _id. A status change replaces the library's *Document with a copy
+// carrying the new history: documents handed out before stay as they were.
+// ContractFor gives a ballot the title, the SHA-256 and the summary address
+// of the text it binds.
+//
+// Apart from Store, the package does no I/O beyond reading its embedded
+// files; the HTTP handlers live in package handlers.
 package contracts

@@ -28,6 +28,12 @@ type Library struct {
 type entry struct {
 	doc  *Document
 	calc calcData // nil when the document has no calculator family
+	// base is the status history the source states; officers' later
+	// status changes are appended to it in doc.Status.
+	base []StatusEvent
+
+	citesOnce sync.Once
+	cites     map[string]string // citation text -> anchor, built on first use
 }
 
 // NewLibrary returns an empty library; call Load to add the embedded
@@ -88,6 +94,16 @@ func ParseVersion(name string, src []byte) (*Document, error) {
 // adding a different source under an id already held is a Conflict; adding
 // the same source again returns the held document.
 func (l *Library) Add(name string, src []byte) (*Document, error) {
+	e, err := prepare(name, src)
+	if err != nil {
+		return nil, err
+	}
+	d, _, err := l.put(e)
+	return d, err
+}
+
+// prepare parses src and reads its calculator data.
+func prepare(name string, src []byte) (*entry, error) {
 	d, err := Parse(name, src)
 	if err != nil {
 		return nil, err
@@ -96,17 +112,60 @@ func (l *Library) Add(name string, src []byte) (*Document, error) {
 	if err != nil {
 		return nil, err
 	}
+	return &entry{doc: d, calc: cd, base: d.Status}, nil
+}
+
+// put adds a prepared entry unless its id is held: the held document is
+// returned (added false) when the text is the same, and a Conflict when it
+// differs.
+func (l *Library) put(e *entry) (doc *Document, added bool, err error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if prev, ok := l.docs[d.ID]; ok {
-		if prev.doc.SHA256 == d.SHA256 {
-			return prev.doc, nil
+	if prev, ok := l.docs[e.doc.ID]; ok {
+		if prev.doc.SHA256 == e.doc.SHA256 {
+			return prev.doc, false, nil
 		}
-		return nil, errs.New(errs.Conflict, "agreement %s is already published with different text; a published version cannot change (load it under a new id)", d.ID)
+		return nil, false, errConflict(e.doc.ID)
 	}
-	l.docs[d.ID] = &entry{doc: d, calc: cd}
-	l.order = append(l.order, d.ID)
-	return d, nil
+	l.docs[e.doc.ID] = e
+	l.order = append(l.order, e.doc.ID)
+	return e.doc, true, nil
+}
+
+// errConflict is the error for a different text under a published id.
+func errConflict(id string) error {
+	return errs.New(errs.Conflict, "agreement %s is already published with different text; a published version cannot change (load it under a new id)", id)
+}
+
+// setAdded sets the status changes made after publication of a held
+// document: its history becomes the source's history followed by added. The
+// document is replaced by a copy carrying the new history, so that a
+// *Document handed out before stays as it was.
+func (l *Library) setAdded(id string, added []StatusEvent) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	e, ok := l.docs[id]
+	if !ok {
+		return
+	}
+	if len(added) < len(e.doc.Status)-len(e.base) {
+		return // a later change is already applied
+	}
+	d := *e.doc
+	d.Status = append(append([]StatusEvent(nil), e.base...), added...)
+	// The key is the document's own id, not the caller's string, which may
+	// share a buffer the caller reuses (Fiber's request parameters do).
+	l.docs[d.ID] = &entry{doc: &d, calc: e.calc, base: e.base}
+}
+
+// baseHistory returns the status history the source of a held document
+// states.
+func (l *Library) baseHistory(id string) ([]StatusEvent, error) {
+	e, err := l.get(id)
+	if err != nil {
+		return nil, err
+	}
+	return e.base, nil
 }
 
 // Summary is what a list of agreements shows of each.
@@ -127,9 +186,7 @@ func (l *Library) List() []Summary {
 	defer l.mu.RUnlock()
 	out := make([]Summary, 0, len(l.order))
 	for _, id := range l.order {
-		d := l.docs[id].doc
-		out = append(out, Summary{ID: d.ID, Title: d.Title, Parties: d.Parties, Term: d.Term, Status: d.LatestStatus(),
-			Articles: len(d.Articles), Changes: len(d.Changes), SHA256: d.SHA256})
+		out = append(out, summaryOf(l.docs[id].doc))
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		if out[i].Term.Start != out[j].Term.Start {
