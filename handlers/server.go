@@ -23,14 +23,44 @@ type Config struct {
 	UploadLimit int
 	// JSONLimit bounds non-multipart bodies (default 1 MiB).
 	JSONLimit int
+	// Votes runs votes and takes ballots.
+	Votes Votes
+	// CastPerIPPerMinute limits ballots from one IP (0: no limit).
+	CastPerIPPerMinute int
+	// Notifications reports and retries member email (notify.Outbox).
+	Notifications Notifications
+	// Board posts Q&A meetings and status updates (notify.Board).
+	Board NoticeBoard
+	// NotificationAudit records officers' notification actions (audit.Log).
+	NotificationAudit notificationAudit
+	// DevMailDir is the file-mode mail directory shown at /dev/mail; empty
+	// (SMTP configured) hides that page.
+	DevMailDir string
+	// Contracts serves the agreements and their calculators (contracts.Library).
+	Contracts Contracts
+	// ContractVersions publishes uploaded agreement versions and moves their
+	// status (contracts.Store); nil leaves the officers' endpoints out.
+	ContractVersions ContractVersions
+	// ContractAudit records officers' contract actions (audit.Log).
+	ContractAudit contractAudit
+	// Secret is the service secret, for handlers that sign values.
+	Secret []byte
+	// Officers keeps officers' accounts and sessions (officers.Store); nil
+	// leaves sign-in out, and requireRole then refuses everything.
+	Officers Officers
+	// Members keeps the roster (members.Store).
+	Members Roster
+	// Audit is the audit log (audit.Log).
+	Audit AuditLog
 }
 
 // Server is the HTTP layer: a Fiber app and what its handlers call.
 type Server struct {
-	cfg   Config
-	log   *slog.Logger
-	app   *fiber.App
-	pages *pages
+	cfg    Config
+	log    *slog.Logger
+	app    *fiber.App
+	pages  *pages
+	limits limiter
 }
 
 // New builds the app with every route.
@@ -77,5 +107,20 @@ func (s *Server) routes() {
 	a.Get("/healthz", s.healthz)
 	a.Get("/readyz", s.readyz)
 	a.Use("/static", filesystem.New(filesystem.Config{Root: httpFS(web.Static), MaxAge: 31536000}))
+	api := a.Group("/api/v1")
+	// Each resource registers its routes from its own file, one line here.
+	_ = api
+	if s.cfg.Votes != nil {
+		s.voteRoutes(api)
+		s.ballotRoutes(a, api)
+	}
+	s.notificationRoutes(a, api)
+	if s.cfg.Contracts != nil {
+		s.contractRoutes(a, api)
+	}
+	s.authRoutes(a, api)
+	s.memberRoutes(api)
+	s.officerRoutes(api)
+	s.auditRoutes(api)
 	a.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 }

@@ -4,10 +4,16 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/url"
+	"os"
+	"strconv"
 	"strings"
+	"time"
+	_ "time/tzdata" // the union's time zone without the system's zoneinfo
 
+	"github.com/ratifyhq/ratify/notify"
 	"github.com/ratifyhq/ratify/store"
 )
 
@@ -32,6 +38,10 @@ type config struct {
 	MailReplyTo  string
 	MailRate     string
 	TimeZone     string
+	MailSenders  string
+	DKIMKeyFile  string
+	DKIMSelector string
+	DKIMDomain   string
 
 	BootstrapAdminEmail    string
 	BootstrapAdminPassword string
@@ -62,6 +72,10 @@ var settings = []setting{
 	{"mail-from", "RATIFY_MAIL_FROM", "Ratify <ratify@localhost>", "From address of member mail", false, func(c *config) *string { return &c.MailFrom }},
 	{"mail-reply-to", "RATIFY_MAIL_REPLY_TO", "", "Reply-To address of member mail", false, func(c *config) *string { return &c.MailReplyTo }},
 	{"mail-rate", "RATIFY_MAIL_RATE", "50", "messages per second at most", false, func(c *config) *string { return &c.MailRate }},
+	{"mail-senders", "RATIFY_MAIL_SENDERS", "3", "concurrent SMTP connections", false, func(c *config) *string { return &c.MailSenders }},
+	{"dkim-key-file", "RATIFY_DKIM_KEY_FILE", "", "PEM private key (RSA or Ed25519) to DKIM-sign member mail; empty: no DKIM", false, func(c *config) *string { return &c.DKIMKeyFile }},
+	{"dkim-selector", "RATIFY_DKIM_SELECTOR", "", "DKIM selector (the s= tag; DNS name {selector}._domainkey.{domain})", false, func(c *config) *string { return &c.DKIMSelector }},
+	{"dkim-domain", "RATIFY_DKIM_DOMAIN", "", "DKIM signing domain (default: the domain of -mail-from)", false, func(c *config) *string { return &c.DKIMDomain }},
 	{"timezone", "RATIFY_TIMEZONE", "America/Anchorage", "the union's time zone (IANA name)", false, func(c *config) *string { return &c.TimeZone }},
 	{"bootstrap-admin-email", "RATIFY_BOOTSTRAP_ADMIN_EMAIL", "", "create this administrator at start if no officer exists", false, func(c *config) *string { return &c.BootstrapAdminEmail }},
 	{"bootstrap-admin-password", "RATIFY_BOOTSTRAP_ADMIN_PASSWORD", "", "password of the bootstrap administrator", true, func(c *config) *string { return &c.BootstrapAdminPassword }},
@@ -123,4 +137,43 @@ func (c *config) effective() []any {
 		kv = append(kv, s.flag, v)
 	}
 	return kv
+}
+
+// notifyConfig is the outbox's configuration: SMTP when a host is set,
+// otherwise .eml files in mailDir.
+func (c *config) notifyConfig(mailDir string, log *slog.Logger) (notify.Config, error) {
+	loc, err := time.LoadLocation(c.TimeZone)
+	if err != nil {
+		return notify.Config{}, fmt.Errorf("time zone %q: %w", c.TimeZone, err)
+	}
+	port, err := strconv.Atoi(c.SMTPPort)
+	if err != nil || port < 1 || port > 65535 {
+		return notify.Config{}, fmt.Errorf("SMTP port %q is not a port number", c.SMTPPort)
+	}
+	rate, err := strconv.ParseFloat(c.MailRate, 64)
+	if err != nil || rate < 0 {
+		return notify.Config{}, fmt.Errorf("mail rate %q is not a number of messages per second", c.MailRate)
+	}
+	senders, err := strconv.Atoi(c.MailSenders)
+	if err != nil || senders < 1 || senders > 32 {
+		return notify.Config{}, fmt.Errorf("mail senders %q: want 1 to 32", c.MailSenders)
+	}
+	nc := notify.Config{
+		From: c.MailFrom, ReplyTo: c.MailReplyTo, TimeZone: loc, BaseURL: c.BaseURL,
+		Rate: rate, Senders: senders, Logger: log,
+		SMTP: notify.SMTPConfig{Host: c.SMTPHost, Port: port, Username: c.SMTPUsername, Password: c.SMTPPassword, TLS: c.SMTPTLS},
+		DKIM: notify.DKIMConfig{Selector: c.DKIMSelector, Domain: c.DKIMDomain},
+	}
+	if c.SMTPHost == "" {
+		nc.Dir = mailDir
+	}
+	if c.DKIMKeyFile != "" {
+		if nc.DKIM.KeyPEM, err = os.ReadFile(c.DKIMKeyFile); err != nil {
+			return notify.Config{}, fmt.Errorf("DKIM key: %w", err)
+		}
+	}
+	if err := notify.CheckConfig(nc); err != nil {
+		return notify.Config{}, err
+	}
+	return nc, nil
 }

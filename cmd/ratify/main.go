@@ -1,6 +1,9 @@
 // Command ratify runs the Ratify service and its administrative commands.
 //
 //	ratify [serve] [flags]        run the service (the default)
+//	ratify members import FILE    import a roster (--dry-run to preview)
+//	ratify officers add ...       create an officer account
+//	ratify audit verify           check the audit log's hash chain
 //
 // Every flag has an environment variable of the same meaning; flags win.
 // Run "ratify serve -h" for the list.
@@ -40,6 +43,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return serve(ctx, args, getenv, stdout, stderr)
 	case "healthcheck":
 		return healthcheck(ctx, args, getenv)
+	case "members":
+		return membersCmd(ctx, args, getenv, stdout, stderr)
+	case "officers":
+		return officersCmd(ctx, args, getenv, stdin, stdout, stderr)
+	case "audit":
+		return auditCmd(ctx, args, getenv, stdout, stderr)
 	case "help":
 		fmt.Fprintln(stdout, usage)
 		return nil
@@ -53,4 +62,9 @@ const usage = `usage: ratify [command] [flags]
 commands:
   serve        run the service (default)
   healthcheck  exit 0 if the local service answers /healthz (for Docker)
+  members import FILE [--dry-run] [--partial]
+               import a roster (CSV or XLSX)
+  officers add --email E --role R
+               create an officer account; the password is read from stdin
+  audit verify check the audit log's hash chain
   help         show this text`

@@ -8,7 +8,9 @@ import (
 	"net"
 	"time"
 
+	"github.com/ratifyhq/ratify/contracts"
 	"github.com/ratifyhq/ratify/handlers"
+	"github.com/ratifyhq/ratify/notify"
 	"github.com/ratifyhq/ratify/store"
 )
 
@@ -33,7 +35,6 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	_ = secret // used by the auth and ballot packages as they land
 
 	st, err := store.Open(ctx, store.Config{URI: cfg.MongoURI, DBName: cfg.DBName, Dir: dir.Path, Logger: log})
 	if err != nil {
@@ -49,11 +50,79 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	} else {
 		log.Info("store: MongoDB", "uri", store.RedactURI(cfg.MongoURI))
 	}
-	if err := st.EnsureIDIndexes(ctx); err != nil {
+	// Member mail: the outbox and its workers (SMTP, or .eml files in
+	// <data>/outbox), and the officers' meeting and status notices.
+	mailCfg, err := cfg.notifyConfig(dir.Join("outbox"), log)
+	if err != nil {
+		return err
+	}
+	outbox := notify.NewOutbox(st.DB, mailCfg)
+	if err := outbox.EnsureIndexes(ctx); err != nil {
+		return err
+	}
+	log.Info("mail: delivery mode "+outbox.Mode(), "rate_per_s", mailCfg.Rate, "senders", mailCfg.Senders)
+	mailCtx, stopMail := context.WithCancel(ctx)
+	mailDone := make(chan struct{})
+	go func() {
+		if err := outbox.Run(mailCtx); err != nil {
+			log.Error("mail: delivery stopped", "error", err)
+		}
+		close(mailDone)
+	}()
+	defer func() { stopMail(); <-mailDone }() // before the store closes (deferred earlier)
+
+	// The agreements: those embedded in the binary and the versions
+	// officers published, re-read every minute for other instances' uploads.
+	agreements := contracts.NewLibrary()
+	if err := agreements.Load(); err != nil {
+		return err
+	}
+	agreementVersions := contracts.NewStore(st.DB, agreements)
+	if err := agreementVersions.EnsureIndexes(ctx); err != nil {
+		return err
+	}
+	if err := agreementVersions.Load(ctx); err != nil {
+		return err
+	}
+	go agreementVersions.Watch(ctx, time.Minute, func(err error) { log.Warn("contracts: reload", "error", err) })
+
+	// The audit log, the roster and the officers' accounts.
+	accounts, err := openCore(ctx, st.DB, secret, cfg.TimeZone)
+	if err != nil {
+		return err
+	}
+	// Meeting and status notices go to the eligible members of the roster.
+	board := notify.NewBoard(st.DB, outbox, notify.AudienceFunc(func(ctx context.Context) ([]notify.Recipient, error) {
+		es, err := accounts.members.Eligible(ctx)
+		rs := make([]notify.Recipient, len(es))
+		for i, e := range es {
+			rs[i] = notify.Recipient{ID: e.EmployeeID, Email: e.Email, Name: e.Name}
+		}
+		return rs, err
+	}))
+	if err := board.EnsureIndexes(ctx); err != nil {
 		return err
 	}
 
-	srv, err := handlers.New(handlers.Config{BaseURL: cfg.BaseURL, Logger: log, Ready: st.Ping})
+	// Votes: the scheduler opens, closes and tallies them at their times.
+	votes := newVotes(st.DB, accounts, outbox, agreements, secret, cfg.BaseURL, log)
+	if err := votes.EnsureIndexes(ctx); err != nil {
+		return err
+	}
+	go votes.Run(ctx, time.Second)
+
+	if err := st.EnsureIDIndexes(ctx); err != nil {
+		return err
+	}
+	if err := firstAdmin(ctx, cfg, accounts.officers, log); err != nil {
+		return err
+	}
+
+	srv, err := handlers.New(handlers.Config{BaseURL: cfg.BaseURL, Logger: log, Ready: st.Ping,
+		Notifications: outbox, Board: board, DevMailDir: outbox.MailDir(), NotificationAudit: accounts.audit,
+		Contracts: agreements, ContractVersions: agreementVersions, ContractAudit: accounts.audit,
+		Secret: secret, Officers: accounts.officers, Members: accounts.members, Audit: accounts.audit,
+		Votes: votes})
 	if err != nil {
 		return err
 	}

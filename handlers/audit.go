@@ -1,0 +1,46 @@
+package handlers
+
+import (
+	"context"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/ratifyhq/ratify/audit"
+)
+
+// AuditLog is what the audit handlers call (audit.Log).
+type AuditLog interface {
+	List(ctx context.Context, f audit.Filter) ([]audit.Entry, error)
+	Verify(ctx context.Context) (audit.Report, error)
+}
+
+func (s *Server) auditRoutes(api fiber.Router) {
+	if s.cfg.Audit == nil {
+		return
+	}
+	read := s.requireRole("observer")
+	api.Get("/audit", read, s.listAudit)
+	api.Get("/audit/verify", read, s.verifyAudit)
+}
+
+// listAudit answers GET /api/v1/audit?object=&action=&limit=&offset=,
+// newest entries first.
+func (s *Server) listAudit(c *fiber.Ctx) error {
+	entries, err := s.cfg.Audit.List(c.UserContext(), audit.Filter{
+		Object: strings.Clone(c.Query("object")), Action: strings.Clone(c.Query("action")),
+		Limit: c.QueryInt("limit", 100), Offset: c.QueryInt("offset", 0),
+	})
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"entries": entries})
+}
+
+// verifyAudit answers GET /api/v1/audit/verify with the chain's check.
+func (s *Server) verifyAudit(c *fiber.Ctx) error {
+	r, err := s.cfg.Audit.Verify(c.UserContext())
+	if err != nil {
+		return err
+	}
+	return c.JSON(r)
+}
