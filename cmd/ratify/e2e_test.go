@@ -223,4 +223,3 @@ func waitForLinks(t *testing.T, dir string, n int) []string {
 		time.Sleep(200 * time.Millisecond)
 	}
 }
-
