@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"mime/multipart"
@@ -15,6 +16,8 @@ import (
 	"time"
 
 	"github.com/ratifyhq/ratify/notify"
+	"github.com/ratifyhq/ratify/store"
+	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
 // client talks to a running binary as an officer or a member.
@@ -191,6 +194,29 @@ func TestEndToEndVote(t *testing.T) {
 	}
 	if err := p.stop(t, syscall.SIGTERM); err != nil {
 		t.Fatalf("exit: %v", err)
+	}
+
+	// ratify votes tally recounts from the ballots and agrees...
+	env := func(k string) string {
+		return map[string]string{"RATIFY_DATA_DIR": data, "RATIFY_LOG_FORMAT": "json"}[k]
+	}
+	var out strings.Builder
+	if err := run(context.Background(), []string{"votes", "tally", v.ID}, env, nil, &out, io.Discard); err != nil || !strings.Contains(out.String(), "matches") {
+		t.Fatalf("votes tally: %v\n%s", err, out.String())
+	}
+	// ...and notices a ballot changed in the database afterwards.
+	st, err := store.Open(context.Background(), store.Config{DBName: "ratify", Dir: data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.DB.Collection("vote_ballots").UpdateOne(context.Background(),
+		bson.D{{Key: "vote", Value: v.ID}, {Key: "choice", Value: "No"}}, bson.D{{Key: "$set", Value: bson.D{{Key: "choice", Value: "Yes"}}}}); err != nil {
+		t.Fatal(err)
+	}
+	st.Close(context.Background())
+	out.Reset()
+	if err := run(context.Background(), []string{"votes", "tally", v.ID}, env, nil, &out, io.Discard); err == nil || !strings.Contains(err.Error(), "differs") {
+		t.Fatalf("votes tally after tampering: %v\n%s", err, out.String())
 	}
 }
 

@@ -47,6 +47,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return membersCmd(ctx, args, getenv, stdout, stderr)
 	case "officers":
 		return officersCmd(ctx, args, getenv, stdin, stdout, stderr)
+	case "votes":
+		return votesCmd(ctx, args, getenv, stdout, stderr)
 	case "audit":
 		return auditCmd(ctx, args, getenv, stdout, stderr)
 	case "help":
@@ -67,4 +69,6 @@ commands:
   officers add --email E --role R
                create an officer account; the password is read from stdin
   audit verify check the audit log's hash chain
+  votes tally VOTE_ID
+               recount a vote from its ballots and compare with its results
   help         show this text`
