@@ -488,3 +488,33 @@ func TestTestVoteUsesItsOwnRoster(t *testing.T) {
 		t.Fatal("test vote results not marked as a test")
 	}
 }
+
+// A scheduled reminder goes once, at its time, to those who have not voted,
+// whichever instances run the scheduler.
+func TestScheduledReminderOnce(t *testing.T) {
+	e := newEnv(t, 4)
+	ctx := context.Background()
+	v := e.openVote(t, func(n *ballot.NewVote) { n.RemindBeforeHours = 24 })
+	if _, err := e.svc.Cast(ctx, e.mail.token(t, "invitation", "E00000"), "Yes"); err != nil {
+		t.Fatal(err)
+	}
+	a, b := e.svc, e.service("b")
+	a.Tick(ctx)
+	if n := e.mail.count("reminder"); n != 0 {
+		t.Fatalf("%d reminders before their time", n)
+	}
+	e.clock.Add(6*24*time.Hour + time.Minute) // 23 h 59 min before the close
+	a.Tick(ctx)
+	b.Tick(ctx)
+	a.Tick(ctx)
+	if n := e.mail.count("reminder"); n != 3 {
+		t.Fatalf("%d reminders, want 3 (the members who have not voted, once)", n)
+	}
+	if e.audit.count("vote.reminders_sent") != 1 {
+		t.Fatalf("reminder rounds audited: %d, want 1", e.audit.count("vote.reminders_sent"))
+	}
+	if _, err := e.svc.Create(ctx, officer, ballot.NewVote{Title: "x", OpensAt: e.clock.Now(), ClosesAt: e.clock.Now().Add(time.Hour), RemindBeforeHours: 2}); errs.CodeOf(err) != errs.Invalid {
+		t.Fatalf("a reminder before the opening: %v", err)
+	}
+	_ = v
+}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 )
 
 // Run performs due transitions every interval until ctx ends: it opens
@@ -52,6 +53,8 @@ func (s *Service) Tick(ctx context.Context) {
 			}
 		case v.Status == Open && !now.Before(v.ClosesAt):
 			_, err = s.Close(ctx, System, v.ID)
+		case v.Status == Open && v.RemindBeforeHours > 0 && !now.Before(v.ClosesAt.Add(-time.Duration(v.RemindBeforeHours)*time.Hour)):
+			err = s.scheduledReminder(ctx, v)
 		case v.Status == Closed && v.Results == nil && !now.Before(v.ClosesAt.Add(s.d.Grace)):
 			_, err = s.Tally(ctx, v.ID)
 		}
@@ -79,4 +82,18 @@ func (s *Service) reclaimOpening(ctx context.Context, id string, now time.Time) 
 // isTransitionLost is true when another instance made the transition first.
 func isTransitionLost(err error) bool {
 	return errors.Is(err, ErrBadTransition) || errors.Is(err, ErrNotTallied)
+}
+
+// scheduledReminder sends a vote's scheduled reminder once: the claim is the
+// insert of "{vote}:reminder-scheduled".
+func (s *Service) scheduledReminder(ctx context.Context, v *Vote) error {
+	_, err := s.transitions.InsertOne(ctx, bson.D{{Key: "_id", Value: v.ID + ":reminder-scheduled"}, {Key: "by", Value: s.d.Instance}})
+	if mongo.IsDuplicateKeyError(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("ballot: scheduled reminder: %w", err)
+	}
+	_, err = s.SendReminders(ctx, System, v.ID)
+	return err
 }

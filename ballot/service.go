@@ -181,7 +181,7 @@ func (s *Service) Create(ctx context.Context, a Actor, n NewVote) (*Vote, error)
 	v := &Vote{
 		ID: randomID(12), Title: n.Title, ContractID: n.ContractID, Question: n.Question,
 		Choices: n.Choices, OpensAt: n.OpensAt, ClosesAt: n.ClosesAt, TimeZone: n.TimeZone,
-		PassRule: n.PassRule, QuorumPercent: n.QuorumPercent, Info: n.Info,
+		PassRule: n.PassRule, QuorumPercent: n.QuorumPercent, Info: n.Info, RemindBeforeHours: n.RemindBeforeHours,
 		Test: n.Test, TestVoters: n.TestVoters, Status: Scheduled, CreatedAt: s.now(),
 	}
 	if n.Draft {

@@ -65,15 +65,18 @@ type Vote struct {
 	PassRule       string    `json:"pass_rule" bson:"pass_rule"`
 	QuorumPercent  float64   `json:"quorum_percent,omitempty" bson:"quorum_percent,omitempty"`
 	Info           Info      `json:"info" bson:"info"`
-	Test           bool      `json:"test" bson:"test"`
-	TestVoters     []Voter   `json:"-" bson:"test_voters,omitempty"`
-	Status         Status    `json:"status" bson:"status"`
-	Eligible       int       `json:"eligible" bson:"eligible"`
-	CreatedAt      time.Time `json:"created_at" bson:"created_at"`
-	OpenedAt       time.Time `json:"opened_at,omitzero" bson:"opened_at,omitempty"`
-	ClosedAt       time.Time `json:"closed_at,omitzero" bson:"closed_at,omitempty"`
-	PublishedAt    time.Time `json:"published_at,omitzero" bson:"published_at,omitempty"`
-	Results        *Results  `json:"-" bson:"results,omitempty"`
+	// RemindBeforeHours schedules a reminder to those who have not voted
+	// this many hours before the close (0: none).
+	RemindBeforeHours int       `json:"remind_before_hours,omitempty" bson:"remind_before_hours,omitempty"`
+	Test              bool      `json:"test" bson:"test"`
+	TestVoters        []Voter   `json:"-" bson:"test_voters,omitempty"`
+	Status            Status    `json:"status" bson:"status"`
+	Eligible          int       `json:"eligible" bson:"eligible"`
+	CreatedAt         time.Time `json:"created_at" bson:"created_at"`
+	OpenedAt          time.Time `json:"opened_at,omitzero" bson:"opened_at,omitempty"`
+	ClosedAt          time.Time `json:"closed_at,omitzero" bson:"closed_at,omitempty"`
+	PublishedAt       time.Time `json:"published_at,omitzero" bson:"published_at,omitempty"`
+	Results           *Results  `json:"-" bson:"results,omitempty"`
 	// Cancelled wins over any status written by a transition that raced
 	// with the cancellation.
 	Cancelled bool `json:"-" bson:"cancelled,omitempty"`
@@ -114,6 +117,9 @@ type NewVote struct {
 	PassRule      string    `json:"pass_rule"`
 	QuorumPercent float64   `json:"quorum_percent"`
 	Info          Info      `json:"info"`
+	// RemindBeforeHours schedules a reminder this many hours before the
+	// close to the members who have not voted (0: none).
+	RemindBeforeHours int `json:"remind_before_hours"`
 	// Draft keeps the vote from opening by itself until scheduled.
 	Draft bool `json:"draft"`
 	// Test marks a test vote, run with TestVoters instead of the roster.
@@ -183,6 +189,9 @@ func (n *NewVote) validate(now time.Time) error {
 	case Majority, TwoThirds:
 	default:
 		return errs.Field("pass_rule", "%q is not a pass rule; use majority or two_thirds", n.PassRule)
+	}
+	if n.RemindBeforeHours < 0 || time.Duration(n.RemindBeforeHours)*time.Hour >= n.ClosesAt.Sub(n.OpensAt) {
+		return errs.Field("remind_before_hours", "the reminder must fall between the opening and the close")
 	}
 	if n.QuorumPercent < 0 || n.QuorumPercent > 100 {
 		return errs.Field("quorum_percent", "the quorum must be between 0 and 100 percent")
