@@ -67,34 +67,38 @@ func (s *Server) newBallotView(v *ballot.Vote, token string) ballotView {
 // ballotPage shows the ballot; it never consumes the token (mail scanners
 // fetch links).
 func (s *Server) ballotPage(c *fiber.Ctx) error {
+	bv, err := s.loadBallot(c)
+	if err != nil || bv == nil {
+		return err
+	}
+	return s.render(c, fiber.StatusOK, "ballot", bv)
+}
+
+// loadBallot reads the ballot of the link in the path. A bad link renders
+// its page and returns nil, nil.
+func (s *Server) loadBallot(c *fiber.Ctx) (*ballotView, error) {
 	token := strings.Clone(c.Params("token"))
 	view, err := s.cfg.Votes.View(c.UserContext(), token)
 	if errors.Is(err, ballot.ErrBadToken) {
-		return s.render(c, fiber.StatusUnauthorized, "ballot_invalid", nil)
+		return nil, s.render(c, fiber.StatusUnauthorized, "ballot_invalid", nil)
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
 	bv := s.newBallotView(view.Vote, token)
 	bv.State = string(view.State)
-	return s.render(c, fiber.StatusOK, "ballot", bv)
+	return &bv, nil
 }
 
 // ballotSubmit is the no-JavaScript ballot: the first post shows the
 // confirmation ("You are voting YES. Ballots are final."), the second,
 // with confirm=yes, casts.
 func (s *Server) ballotSubmit(c *fiber.Ctx) error {
-	token := strings.Clone(c.Params("token"))
-	view, err := s.cfg.Votes.View(c.UserContext(), token)
-	if errors.Is(err, ballot.ErrBadToken) {
-		return s.render(c, fiber.StatusUnauthorized, "ballot_invalid", nil)
-	}
-	if err != nil {
+	bv, err := s.loadBallot(c)
+	if err != nil || bv == nil {
 		return err
 	}
-	bv := s.newBallotView(view.Vote, token)
-	bv.State = string(view.State)
-	choice, ok := view.Vote.ChoiceIndex(c.FormValue("choice"))
+	choice, ok := bv.Vote.ChoiceIndex(c.FormValue("choice"))
 	if !ok {
 		bv.Error = "Choose one of the options before you continue."
 		return s.render(c, fiber.StatusUnprocessableEntity, "ballot", bv)
@@ -104,7 +108,7 @@ func (s *Server) ballotSubmit(c *fiber.Ctx) error {
 		bv.State = "confirm"
 		return s.render(c, fiber.StatusOK, "ballot", bv)
 	}
-	r, err := s.cfg.Votes.Cast(c.UserContext(), token, choice)
+	r, err := s.cfg.Votes.Cast(c.UserContext(), bv.Token, choice)
 	switch {
 	case errors.Is(err, ballot.ErrAlreadyVoted):
 		bv.State = string(ballot.StateAlreadyVoted)

@@ -134,6 +134,25 @@ func TestEndToEndVote(t *testing.T) {
 		if i%4 == 3 {
 			choice = "No"
 		}
+		if i == 1 {
+			// The no-JavaScript ballot: choose, confirm, receipt.
+			form := func(v string) io.Reader { return strings.NewReader(v) }
+			const ct = "application/x-www-form-urlencoded"
+			code, page := member.do("POST", "/v/"+tok, ct, form("choice=yes"))
+			if code != 200 || !bytes.Contains(page, []byte("You are voting <strong>YES</strong>. Ballots are final.")) {
+				t.Fatalf("confirm step: %d\n%s", code, page)
+			}
+			code, page = member.do("POST", "/v/"+tok, ct, form("choice=Yes&confirm=yes"))
+			m := regexp.MustCompile(`<code>([0-9A-Z]{5}-[0-9A-Z]{5})</code>`).FindSubmatch(page)
+			if code != 201 || m == nil {
+				t.Fatalf("cast by form: %d\n%s", code, page)
+			}
+			receipts = append(receipts, string(m[1]))
+			if code, page = member.do("GET", "/v/"+tok, "", nil); !bytes.Contains(page, []byte("You have already voted")) {
+				t.Fatalf("ballot page after voting: %d\n%s", code, page)
+			}
+			continue
+		}
 		if code := member.json("POST", "/api/v1/ballots", map[string]string{"token": tok, "choice": choice}, &r); code != 201 {
 			t.Fatalf("cast %d: %d", i, code)
 		}
