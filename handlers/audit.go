@@ -2,7 +2,9 @@ package handlers
 
 import (
 	"context"
+	"fmt"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/ratifyhq/ratify/audit"
@@ -19,7 +21,9 @@ func (s *Server) auditRoutes(api fiber.Router) {
 		return
 	}
 	read := s.requireRole("observer")
-	api.Get("/audit", read, s.listAudit)
+	// Officers export the entries of the votes they run (issue 4), so they
+	// may read the log too; verifying the chain stays with observers.
+	api.Get("/audit", s.requireRole("observer", "officer"), s.listAudit)
 	api.Get("/audit/verify", read, s.verifyAudit)
 }
 
@@ -32,6 +36,14 @@ func (s *Server) listAudit(c *fiber.Ctx) error {
 	})
 	if err != nil {
 		return err
+	}
+	if c.Query("format") == "csv" {
+		rows := [][]string{{"seq", "at", "actor", "role", "ip", "action", "object", "detail", "hash"}}
+		for _, e := range entries {
+			rows = append(rows, []string{fmt.Sprint(e.Seq), e.At.UTC().Format(time.RFC3339), e.Actor.Email + e.Actor.OfficerID,
+				e.Actor.Role, e.Actor.IP, e.Action, e.Object, fmt.Sprint(e.Detail), e.Hash})
+		}
+		return sendCSV(c, "audit.csv", rows)
 	}
 	return c.JSON(fiber.Map{"entries": entries})
 }

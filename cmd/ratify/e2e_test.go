@@ -193,6 +193,15 @@ func TestEndToEndVote(t *testing.T) {
 	if code := officer.json("POST", "/api/v1/votes/"+v.ID+"/publish", nil, &v); code != 200 {
 		t.Fatalf("publish: %d", code)
 	}
+	// The officer's exports: participation (no choices) and the vote's audit entries.
+	if code, b := officer.do("GET", "/api/v1/votes/"+v.ID+"/participants?format=csv", "", nil); code != 200 ||
+		!bytes.HasPrefix(b, []byte("employee_id,name,email,voted,voted_on")) || bytes.Count(b, []byte(",true,")) != len(links) {
+		t.Fatalf("participation export: %d\n%s", code, b)
+	}
+	if code, b := officer.do("GET", "/api/v1/audit?object="+v.ID+"&format=csv", "", nil); code != 200 ||
+		!bytes.Contains(b, []byte("vote.opened")) || !bytes.Contains(b, []byte("vote.published")) {
+		t.Fatalf("audit export: %d\n%s", code, b)
+	}
 	if code := member.json("GET", "/api/v1/votes/"+v.ID+"/results", nil, &res); code != 200 {
 		t.Fatalf("public results after publication: %d", code)
 	}
