@@ -30,11 +30,13 @@ func newRequestID() string {
 	return hex.EncodeToString(b[:])
 }
 
-// redactPath hides secrets carried in paths: the voting token in /v/{token}
-// and anything after a token-bearing API prefix.
+// redactPath hides secrets carried in paths: the voting token in
+// /v/{token} and the one-time code in /setup/{code}.
 func redactPath(p string) string {
-	if strings.HasPrefix(p, "/v/") {
-		return "/v/…"
+	for _, prefix := range []string{"/v/", "/setup/"} {
+		if strings.HasPrefix(p, prefix) {
+			return prefix + "…"
+		}
 	}
 	return p
 }
