@@ -518,3 +518,13 @@ func TestScheduledReminderOnce(t *testing.T) {
 	}
 	_ = v
 }
+
+func TestEnsureIndexesTwice(t *testing.T) {
+	e := newEnv(t, 1) // newEnv ran EnsureIndexes once
+	if err := e.svc.EnsureIndexes(context.Background()); err != nil {
+		t.Fatalf("second EnsureIndexes: %v", err)
+	}
+	if err := e.service("b").EnsureIndexes(context.Background()); err != nil {
+		t.Fatalf("EnsureIndexes from another instance: %v", err)
+	}
+}

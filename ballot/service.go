@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -144,7 +145,16 @@ func (s *Service) EnsureIndexes(ctx context.Context) error {
 			}
 		}
 	}
-	for _, c := range []*mongo.Collection{s.voters, s.ballots} {
+	// Only missing indexes are created: FerretDB 1.24 can drop the
+	// connection when asked to create one that exists.
+	for _, c := range []*mongo.Collection{s.voters, s.ballots, s.casts} {
+		specs, err := c.Indexes().ListSpecifications(ctx)
+		if err != nil {
+			return fmt.Errorf("ballot: indexes of %s: %w", c.Name(), err)
+		}
+		if slices.ContainsFunc(specs, func(sp mongo.IndexSpecification) bool { return sp.Name == "vote_1" }) {
+			continue
+		}
 		if _, err := c.Indexes().CreateOne(ctx, mongo.IndexModel{Keys: bson.D{{Key: "vote", Value: 1}}}); err != nil {
 			return fmt.Errorf("ballot: index on %s: %w", c.Name(), err)
 		}
