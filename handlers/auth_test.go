@@ -19,6 +19,7 @@ import (
 	"github.com/ratifyhq/ratify/members"
 	"github.com/ratifyhq/ratify/officers"
 	"github.com/ratifyhq/ratify/storetest"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 )
 
 // authEnv is a server with real officer, roster and audit stores on the
@@ -29,6 +30,7 @@ type authEnv struct {
 	members  *members.Store
 	log      *audit.Log
 	logs     *syncBuffer // the server's log output
+	db       *mongo.Database
 }
 
 type syncBuffer struct {
@@ -56,7 +58,7 @@ func newAuthEnv(t *testing.T, baseURL string) *authEnv {
 	t.Helper()
 	db := storetest.DB(t)
 	ctx := context.Background()
-	e := &authEnv{log: audit.NewLog(db), logs: &syncBuffer{}}
+	e := &authEnv{log: audit.NewLog(db), logs: &syncBuffer{}, db: db}
 	e.officers = officers.NewStore(db, authSecret, e.log)
 	e.officers.HashParams = officers.HashParams{Memory: 1024, Time: 1, Threads: 1}
 	e.members = members.NewStore(db, e.log)
