@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -187,9 +186,4 @@ func (s *Service) Recount(ctx context.Context, id string) (stored, recount *Resu
 	same = r.Cast == v.Results.Cast && r.Commitment == v.Results.Commitment && r.Outcome == v.Results.Outcome &&
 		slices.Equal(r.Choices, v.Results.Choices)
 	return v.Results, r, same, nil
-}
-
-// FormatPercent shows a one-decimal percentage ("92.6%").
-func FormatPercent(p float64) string {
-	return strings.TrimSuffix(fmt.Sprintf("%.1f", p), "") + "%"
 }
