@@ -528,3 +528,36 @@ func TestEnsureIndexesTwice(t *testing.T) {
 		t.Fatalf("EnsureIndexes from another instance: %v", err)
 	}
 }
+
+// An officer's early close on one instance takes effect a second later, so
+// that another instance, whose copy of the vote may be half a second old,
+// accepts only casts that begin before the closing instant.
+func TestEarlyCloseAcrossInstances(t *testing.T) {
+	e := newEnv(t, 4)
+	ctx := context.Background()
+	v := e.openVote(t, nil)
+	a, b := e.svc, e.service("b")
+	if _, err := a.Cast(ctx, e.mail.token(t, "invitation", "E00000"), "Yes"); err != nil {
+		t.Fatal(err) // a now holds a copy of the open vote
+	}
+	closed, err := b.Close(ctx, officer, v.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := e.clock.Now().Add(time.Second); !closed.ClosesAt.Equal(want) {
+		t.Fatalf("early close at %v, want %v (one second after the click)", closed.ClosesAt, want)
+	}
+	e.clock.Add(200 * time.Millisecond)
+	if _, err := a.Cast(ctx, e.mail.token(t, "invitation", "E00001"), "No"); err != nil {
+		t.Fatalf("a cast before the closing instant on a stale instance: %v", err)
+	}
+	e.clock.Add(800 * time.Millisecond) // at the closing instant
+	if _, err := a.Cast(ctx, e.mail.token(t, "invitation", "E00002"), "No"); !errors.Is(err, ballot.ErrVoteClosed) {
+		t.Fatalf("a cast at the closing instant: %v", err)
+	}
+	e.clock.Add(3 * time.Second)
+	_, r, err := a.Results(ctx, v.ID)
+	if err != nil || r.Cast != 2 {
+		t.Fatalf("results %+v %v: want the two ballots cast before the close", r, err)
+	}
+}

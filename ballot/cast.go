@@ -100,7 +100,7 @@ func (s *Service) Cast(ctx context.Context, token, choice string) (*Receipt, err
 	mu.Lock()
 	defer mu.Unlock()
 
-	v, err := s.Find(ctx, t.Vote)
+	v, err := s.cachedVote(ctx, t.Vote)
 	if err != nil {
 		return nil, err
 	}
@@ -208,4 +208,33 @@ func (s *Service) slotFilled(ctx context.Context, token string) (bool, error) {
 func (s *Service) memberLock(key string) *sync.Mutex {
 	mu, _ := s.locks.LoadOrStore(key, &sync.Mutex{})
 	return mu.(*sync.Mutex)
+}
+
+// voteCacheFor is how long a cast may use a vote document read earlier. It
+// must stay below closeLead: an officer's early close takes effect
+// closeLead after the click, so every instance has seen it before then.
+const voteCacheFor = 500 * time.Millisecond
+
+type cachedVote struct {
+	v  Vote
+	at time.Time
+}
+
+// cachedVote returns the vote, read from the store at most voteCacheFor
+// ago (on the service's clock). Transitions made by this instance drop it.
+func (s *Service) cachedVote(ctx context.Context, id string) (*Vote, error) {
+	now := s.now()
+	if c, ok := s.voteCache.Load(id); ok {
+		cv := c.(*cachedVote)
+		if now.Sub(cv.at) < voteCacheFor && !now.Before(cv.at) {
+			v := cv.v
+			return &v, nil
+		}
+	}
+	v, err := s.Find(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	s.voteCache.Store(id, &cachedVote{v: *v, at: now})
+	return v, nil
 }

@@ -11,6 +11,9 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
+// closeLead is how long after an officer's early close the vote closes.
+const closeLead = time.Second
+
 // Schedule moves a draft to scheduled: it will open by itself.
 func (s *Service) Schedule(ctx context.Context, a Actor, id string) (*Vote, error) {
 	return s.transition(ctx, a, id, []Status{Draft}, "scheduled", bson.D{{Key: "status", Value: Scheduled}}, "vote.scheduled", nil)
@@ -26,8 +29,11 @@ func (s *Service) Close(ctx context.Context, a Actor, id string) (*Vote, error) 
 	}
 	now := s.now()
 	closesAt := v.ClosesAt
-	if now.Before(closesAt) {
-		closesAt = now
+	if now.Add(closeLead).Before(closesAt) {
+		// An early close takes effect closeLead from now, so that every
+		// instance, whose copy of the vote is at most voteCacheFor old,
+		// refuses casts that begin after the closing instant.
+		closesAt = now.Add(closeLead)
 	}
 	return s.transition(ctx, a, id, []Status{Open}, "closed", bson.D{
 		{Key: "status", Value: Closed}, {Key: "closes_at", Value: closesAt}, {Key: "closed_at", Value: now},
@@ -56,6 +62,7 @@ func (s *Service) Extend(ctx context.Context, a Actor, id string, closesAt time.
 	if _, err := s.votes.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{{Key: "$set", Value: bson.D{{Key: "closes_at", Value: closesAt}}}}); err != nil {
 		return nil, fmt.Errorf("ballot: extend: %w", err)
 	}
+	s.voteCache.Delete(id)
 	s.audit(ctx, a, "vote.extended", id, map[string]string{"from": v.ClosesAt.Format(time.RFC3339), "to": closesAt.Format(time.RFC3339)})
 	return s.Find(ctx, id)
 }

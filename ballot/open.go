@@ -88,6 +88,7 @@ func (s *Service) claimVote(ctx context.Context, id string, from []Status, key s
 	if _, err := s.votes.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{{Key: "$set", Value: set}}); err != nil {
 		return false, fmt.Errorf("ballot: %s: %w", key, err)
 	}
+	s.voteCache.Delete(id)
 	return true, nil
 }
 

@@ -72,7 +72,7 @@ type Deps struct {
 	// Grace is how long after the close instant a cast that began before
 	// it may still complete (default 5 s).
 	Grace time.Duration
-	// MaxConcurrentCasts bounds the casts that write at once (default 4).
+	// MaxConcurrentCasts bounds the casts that write at once (default 2).
 	// The embedded store serialises writes on one SQLite file, and its
 	// busy handler backs off in sleeps of up to 100 ms when many writers
 	// collide; queueing here instead keeps the tail latency low.
@@ -88,6 +88,7 @@ type Service struct {
 	counters                               *mongo.Collection
 	keys                                   keys
 	locks                                  sync.Map // per-member cast locks
+	voteCache                              sync.Map // vote id -> *cachedVote, for casts
 	turnout                                turnoutCounter
 	castSlots                              chan struct{} // bounds concurrent casts
 	afterClaim                             func() error  // test hook: runs between claim and fill
@@ -105,7 +106,7 @@ func New(db *mongo.Database, d Deps) *Service {
 		d.Grace = 5 * time.Second
 	}
 	if d.MaxConcurrentCasts <= 0 {
-		d.MaxConcurrentCasts = 4
+		d.MaxConcurrentCasts = 2
 	}
 	if d.Instance == "" {
 		d.Instance = randomID(8)
