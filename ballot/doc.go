@@ -53,7 +53,9 @@
 // link generation g:
 //
 //  1. read the token document by _id H1(T) (absent: invalid or replaced link);
-//  2. read the vote by _id; refuse unless the cast began before the close;
+//  2. take the vote (a copy at most 500 ms old; an officer's early close
+//     takes effect one second after the click, so every instance has seen
+//     it by then); refuse unless the cast began before the close;
 //  3. claim: insert the mark {_id: "{vote}:{M}", gen: g}. A duplicate with
 //     another generation means M voted with another link: 409. A duplicate
 //     with g is a retry: if the slot is filled, 409; if not, the earlier
