@@ -185,7 +185,7 @@ func TestAdvanceContractStatus(t *testing.T) {
 		{"ErrBackwards", `{"status":"tentative_agreement","date":"2021-12-02"}`, 422, "invalid", "status", nil},
 		{"ErrEarlierDate", `{"status":"ratified","date":"2021-11-01","vote_id":"v1"}`, 422, "invalid", "date", nil},
 		{"ErrRatifiedWithoutVote", `{"status":"ratified","date":"2021-12-10"}`, 422, "invalid", "vote_id", nil},
-		{"ErrUnknownInput", `{"status":"ratified","when":"2021-12-10"}`, 400, "bad_request", "", nil},
+		{"ErrUnknownInput", `{"status":"ratified","when":"2021-12-10"}`, 422, "invalid", "when", nil},
 		{"Ratified", `{"status":"ratified","date":"2021-12-10","vote_id":"aea-2021-ratification"}`, 200, "", "", []string{`"vote_id":"aea-2021-ratification"`}},
 	}
 	for _, tt := range tests {

@@ -25,6 +25,9 @@ func readJSONBody(c *fiber.Ctx, v any) error {
 		if ok := asType(err, &te); ok {
 			return errs.Field(te.Field, "has the wrong type: %s", te.Value)
 		}
+		if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+			return errs.Field(strings.Trim(name, `"`), "is not a field of this request")
+		}
 		return errs.New(errs.BadRequest, "the request body is not valid JSON: %v", err)
 	}
 	return nil

@@ -101,6 +101,8 @@ func TestVoteAPIValidationAndRoles(t *testing.T) {
 	wantStatus(t, resp, body, 415, "application/json")
 	resp, body = e.call(t, "POST", "/api/v1/votes", "application/json", `{"title":`, bearerOf(officer)...)
 	wantStatus(t, resp, body, 400, "not valid JSON")
+	resp, body = e.call(t, "POST", "/api/v1/votes", "application/json", `{"title":"T","closes":"tomorrow"}`, bearerOf(officer)...)
+	wantStatus(t, resp, body, 422, `"field":"closes"`)
 	bad := `{"title":"T","opens_at":"` + now.Format(time.RFC3339) + `","closes_at":"` + now.Add(-time.Hour).Format(time.RFC3339) + `"}`
 	resp, body = e.call(t, "POST", "/api/v1/votes", "application/json", bad, bearerOf(officer)...)
 	wantStatus(t, resp, body, 422, `"field":"closes_at"`)
