@@ -122,5 +122,8 @@ func (s *Server) routes() {
 	s.memberRoutes(api)
 	s.officerRoutes(api)
 	s.auditRoutes(api)
+	s.pageHomeRoutes(a)
+	s.pageResultsRoutes(a)
+	s.pageOfficerRoutes(a)
 	a.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 }
