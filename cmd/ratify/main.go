@@ -51,6 +51,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return votesCmd(ctx, args, getenv, stdout, stderr)
 	case "audit":
 		return auditCmd(ctx, args, getenv, stdout, stderr)
+	case "loadtest":
+		return loadtest(ctx, args, stdout, stderr)
 	case "help":
 		fmt.Fprintln(stdout, usage)
 		return nil
@@ -71,4 +73,6 @@ commands:
   audit verify check the audit log's hash chain
   votes tally VOTE_ID
                recount a vote from its ballots and compare with its results
+  loadtest --url URL --members N --concurrency C --admin-email E --admin-password P [--data-dir DIR]
+               cast N ballots against a running service on this machine and check the tally
   help         show this text`

@@ -117,6 +117,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err := firstAdmin(ctx, cfg, accounts.officers, log); err != nil {
 		return err
 	}
+	if err := startPprof(ctx, cfg.PprofAddr, log); err != nil {
+		return err
+	}
 
 	srv, err := handlers.New(handlers.Config{BaseURL: cfg.BaseURL, Logger: log, Ready: st.Ping,
 		Notifications: outbox, Board: board, DevMailDir: outbox.MailDir(), NotificationAudit: accounts.audit,
