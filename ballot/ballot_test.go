@@ -76,9 +76,7 @@ func TestOpenCastCloseTally(t *testing.T) {
 	if _, err := e.svc.Publish(ctx, officer, v.ID); err != nil {
 		t.Fatal(err)
 	}
-	if got := e.mail.count("results"); got != 30 {
-		t.Fatalf("results mails = %d, want 30 (every eligible member)", got)
-	}
+	waitFor(t, func() bool { return e.mail.count("results") == 30 }, "30 results mails (every eligible member)")
 	for _, a := range []string{"vote.created", "vote.opened", "vote.closed", "vote.tallied", "vote.published"} {
 		if e.audit.count(a) != 1 {
 			t.Errorf("audit %s: %d entries, want 1", a, e.audit.count(a))
@@ -559,5 +557,44 @@ func TestEarlyCloseAcrossInstances(t *testing.T) {
 	_, r, err := a.Results(ctx, v.ID)
 	if err != nil || r.Cast != 2 {
 		t.Fatalf("results %+v %v: want the two ballots cast before the close", r, err)
+	}
+}
+
+func waitFor(t *testing.T, cond func() bool, what string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// Publishing answers at once; the results mail is queued in the background
+// and, if that fails, by the scheduler later, each member's once.
+func TestResultsMailResumedAfterFailure(t *testing.T) {
+	e := newEnv(t, 5)
+	ctx := context.Background()
+	v := e.openVote(t, nil)
+	e.closeAndWait(t, v.ID)
+	e.mail.failNext("results", 1) // the background run fails
+	if _, err := e.svc.Publish(ctx, officer, v.ID); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { return e.mail.failures() == 1 }, "the failed background run")
+	e.svc.Tick(ctx)
+	if n := e.mail.count("results"); n != 0 {
+		t.Fatalf("%d results mails before the retry", n)
+	}
+	e.clock.Add(3 * time.Minute)
+	e.service("b").Tick(ctx)
+	if n := e.mail.count("results"); n != 5 {
+		t.Fatalf("%d results mails after the retry, want 5", n)
+	}
+	e.clock.Add(3 * time.Minute)
+	e.svc.Tick(ctx)
+	if n := e.mail.count("results"); n != 5 {
+		t.Fatalf("%d results mails after another tick, want still 5", n)
 	}
 }

@@ -3,6 +3,7 @@ package ballot_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -69,13 +70,36 @@ func newRoster(n int) *roster {
 // package's durable outbox, which has its own tests; here we only need the
 // links the members would receive.
 type outbox struct {
-	mu   sync.Mutex
-	msgs map[string]ballot.Mail
+	mu     sync.Mutex
+	msgs   map[string]ballot.Mail
+	fail   map[string]int // template -> how many Enqueue calls to refuse
+	failed int
+}
+
+// failNext makes the next n Enqueue calls carrying template fail.
+func (o *outbox) failNext(template string, n int) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.fail == nil {
+		o.fail = map[string]int{}
+	}
+	o.fail[template] = n
+}
+
+func (o *outbox) failures() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.failed
 }
 
 func (o *outbox) Enqueue(_ context.Context, msgs ...ballot.Mail) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	if len(msgs) > 0 && o.fail[msgs[0].Template] > 0 {
+		o.fail[msgs[0].Template]--
+		o.failed++
+		return errors.New("outbox unavailable")
+	}
 	if o.msgs == nil {
 		o.msgs = map[string]ballot.Mail{}
 	}
@@ -167,7 +191,25 @@ type env struct {
 	mail   *outbox
 	audit  *auditLog
 	clock  *clock
-	logs   *bytes.Buffer
+	logs   *syncBuffer
+}
+
+// syncBuffer is a log sink safe for the background goroutines' writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (w *syncBuffer) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.Write(p)
+}
+
+func (w *syncBuffer) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.String()
 }
 
 var officer = ballot.Actor{ID: "o1", Email: "chair@example.org", Role: "officer", IP: "127.0.0.1"}
@@ -175,7 +217,7 @@ var officer = ballot.Actor{ID: "o1", Email: "chair@example.org", Role: "officer"
 func newEnv(t *testing.T, members int) *env {
 	t.Helper()
 	e := &env{db: storetest.DB(t), roster: newRoster(members), mail: &outbox{}, audit: &auditLog{},
-		clock: &clock{t: time.Date(2021, 6, 23, 21, 0, 0, 0, time.UTC)}, logs: &bytes.Buffer{}}
+		clock: &clock{t: time.Date(2021, 6, 23, 21, 0, 0, 0, time.UTC)}, logs: &syncBuffer{}}
 	e.svc = e.service("a")
 	if err := e.svc.EnsureIndexes(context.Background()); err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
@@ -82,12 +83,38 @@ func (s *Service) Publish(ctx context.Context, a Actor, id string) (*Vote, error
 	if err != nil {
 		return nil, err
 	}
-	if s.d.Mail == nil {
-		return v, nil
+	// Queuing one results mail per member takes longer than a request may
+	// (100,000 members: ~7 s); it runs in the background and the scheduler
+	// resumes it until it is marked done.
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+		defer cancel()
+		if err := s.mailResults(ctx, v); err != nil {
+			s.d.Logger.Error("ballot: queue results mail; the scheduler retries", "vote", id, "error", err)
+		}
+	}()
+	return v, nil
+}
+
+// mailResults queues the results mail to every member who was eligible,
+// then marks the vote. Messages have fixed ids, so a resumed or concurrent
+// run queues nothing twice; a claim per two-minute window keeps instances
+// from doing the same work at once.
+func (s *Service) mailResults(ctx context.Context, v *Vote) error {
+	if s.d.Mail == nil || v.ResultsMailed || v.Results == nil {
+		return nil
 	}
-	recs, err := s.participation(ctx, id)
+	window := s.now().Unix() / 120
+	if _, err := s.transitions.InsertOne(ctx, bson.D{{Key: "_id", Value: fmt.Sprintf("%s:results-mail:%d", v.ID, window)}}); err != nil {
+		if mongo.IsDuplicateKeyError(err) {
+			return nil
+		}
+		return fmt.Errorf("ballot: results mail: %w", err)
+	}
+	r := v.Results
+	recs, err := s.participation(ctx, v.ID)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	choices := make([]map[string]any, len(r.Choices))
 	for i, c := range r.Choices {
@@ -103,10 +130,14 @@ func (s *Service) Publish(ctx context.Context, a Actor, id string) (*Vote, error
 	}
 	for lo := 0; lo < len(mails); lo += batchSize {
 		if err := s.d.Mail.Enqueue(ctx, mails[lo:min(lo+batchSize, len(mails))]...); err != nil {
-			return nil, fmt.Errorf("ballot: queue results: %w", err)
+			return fmt.Errorf("ballot: queue results: %w", err)
 		}
 	}
-	return v, nil
+	if _, err := s.votes.UpdateOne(ctx, bson.D{{Key: "_id", Value: v.ID}}, bson.D{{Key: "$set", Value: bson.D{{Key: "results_mailed", Value: true}}}}); err != nil {
+		return fmt.Errorf("ballot: results mail: %w", err)
+	}
+	s.voteCache.Delete(v.ID)
+	return nil
 }
 
 // transition claims a status change and audits it.

@@ -57,6 +57,9 @@ func (s *Service) Tick(ctx context.Context) {
 			err = s.scheduledReminder(ctx, v)
 		case v.Status == Closed && v.Results == nil && !now.Before(v.ClosesAt.Add(s.d.Grace)):
 			_, err = s.Tally(ctx, v.ID)
+		case v.Status == Published && !v.ResultsMailed && v.PublishedAt.Before(now.Add(-time.Minute)):
+			// Publish queues these in the background; resume one that died.
+			err = s.mailResults(ctx, v)
 		}
 		if err != nil && !isTransitionLost(err) {
 			s.d.Logger.Warn("ballot: scheduled transition", "vote", v.ID, "status", v.Status, "error", err)

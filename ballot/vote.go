@@ -80,6 +80,8 @@ type Vote struct {
 	// Cancelled wins over any status written by a transition that raced
 	// with the cancellation.
 	Cancelled bool `json:"-" bson:"cancelled,omitempty"`
+	// ResultsMailed is set once every results mail is queued.
+	ResultsMailed bool `json:"-" bson:"results_mailed,omitempty"`
 
 	// Lease of the instance performing a transition (opening).
 	LeaseOwner string    `json:"-" bson:"lease_owner,omitempty"`
