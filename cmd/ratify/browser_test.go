@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"mime/multipart"
 	"net/url"
 	"os"
 	"os/exec"
@@ -85,42 +84,11 @@ func TestBrowserVote(t *testing.T) {
 	data := filepath.Join(t.TempDir(), "data")
 	p := startBinary(t, data, "RATIFY_BOOTSTRAP_ADMIN_EMAIL=chair@example.org", "RATIFY_BOOTSTRAP_ADMIN_PASSWORD=correct-horse-battery")
 	base := "http://" + p.addr
-	officer := &client{t: t, base: base}
-	var login struct{ Token string }
-	if code := officer.json("POST", "/api/v1/auth/login", map[string]string{"email": "chair@example.org", "password": "correct-horse-battery"}, &login); code != 200 {
-		t.Fatalf("login: %d", code)
-	}
-	officer.token = login.Token
-	roster, err := os.ReadFile("../../members/testdata/sample-roster.csv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	fw, _ := mw.CreateFormFile("roster", "roster.csv")
-	fw.Write(roster)
-	mw.Close()
-	if code, b := officer.do("POST", "/api/v1/members/import", mw.FormDataContentType(), &body); code != 200 {
-		t.Fatalf("import: %d %s", code, b)
-	}
-	var v struct {
+	officer, id, eligible := openSampleVote(t, p)
+	v := struct {
 		ID, Status string
 		Eligible   int
-	}
-	now := time.Now().UTC()
-	if code := officer.json("POST", "/api/v1/votes", map[string]any{"title": "ACE 2021-2024 ratification", "contract_id": "ace-2021-2024",
-		"opens_at": now.Add(time.Hour), "closes_at": now.Add(48 * time.Hour), "timezone": "America/Anchorage"}, &v); code != 201 {
-		t.Fatalf("create vote: %d", code)
-	}
-	if code := officer.json("POST", "/api/v1/votes/"+v.ID+"/open", nil, &v); code != 202 {
-		t.Fatalf("open: %d", code)
-	}
-	for deadline := time.Now().Add(30 * time.Second); v.Status != "open"; officer.json("GET", "/api/v1/votes/"+v.ID, nil, &v) {
-		if time.Now().After(deadline) {
-			t.Fatalf("vote not open after 30 s: %+v", v)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	}{ID: id, Status: "open", Eligible: eligible}
 	link := waitForLinks(t, filepath.Join(data, "outbox"), 1)[0]
 	ballotURL := base + link[strings.Index(link, "/v/"):]
 

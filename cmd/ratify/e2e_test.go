@@ -71,52 +71,11 @@ func (c *client) json(method, path string, in any, out any) int {
 func TestEndToEndVote(t *testing.T) {
 	data := filepath.Join(t.TempDir(), "data")
 	p := startBinary(t, data, "RATIFY_BOOTSTRAP_ADMIN_EMAIL=chair@example.org", "RATIFY_BOOTSTRAP_ADMIN_PASSWORD=correct-horse-battery")
-	officer := &client{t: t, base: "http://" + p.addr}
-	var login struct{ Token string }
-	if code := officer.json("POST", "/api/v1/auth/login", map[string]string{"email": "chair@example.org", "password": "correct-horse-battery"}, &login); code != 200 || login.Token == "" {
-		t.Fatalf("login: %d", code)
-	}
-	officer.token = login.Token
-
-	roster, err := os.ReadFile("../../members/testdata/sample-roster.csv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	fw, _ := mw.CreateFormFile("roster", "roster.csv")
-	fw.Write(roster)
-	mw.Close()
-	if code, b := officer.do("POST", "/api/v1/members/import", mw.FormDataContentType(), &body); code != 200 {
-		t.Fatalf("import: %d %s", code, b)
-	}
-
-	var v struct {
+	officer, id, eligible := openSampleVote(t, p)
+	v := struct {
 		ID, Status string
 		Eligible   int
-	}
-	now := time.Now().UTC()
-	code := officer.json("POST", "/api/v1/votes", map[string]any{
-		"title": "ACE 2021-2024 ratification", "contract_id": "ace-2021-2024",
-		"opens_at": now.Add(time.Hour), "closes_at": now.Add(48 * time.Hour), "timezone": "America/Anchorage",
-	}, &v)
-	if code != 201 || v.Status != "scheduled" {
-		t.Fatalf("create vote: %d %+v", code, v)
-	}
-	if code := officer.json("POST", "/api/v1/votes/"+v.ID+"/open", nil, &v); code != 202 {
-		t.Fatalf("open: %d", code)
-	}
-	deadline := time.Now().Add(30 * time.Second)
-	for v.Status != "open" {
-		if time.Now().After(deadline) {
-			t.Fatalf("vote not open after 30 s: %+v", v)
-		}
-		time.Sleep(100 * time.Millisecond)
-		officer.json("GET", "/api/v1/votes/"+v.ID, nil, &v)
-	}
-	if v.Eligible == 0 {
-		t.Fatal("no eligible members in the sample roster")
-	}
+	}{ID: id, Status: "open", Eligible: eligible}
 
 	links := waitForLinks(t, filepath.Join(data, "outbox"), v.Eligible)
 	member := &client{t: t, base: "http://" + p.addr}
@@ -183,7 +142,7 @@ func TestEndToEndVote(t *testing.T) {
 			Percent float64
 		}
 	}
-	deadline = time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(20 * time.Second)
 	for officer.json("GET", "/api/v1/votes/"+v.ID+"/results", nil, &res) != 200 {
 		if time.Now().After(deadline) {
 			t.Fatal("no results 20 s after the close")
@@ -276,4 +235,54 @@ func waitForLinks(t *testing.T, dir string, n int) []string {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+}
+
+// openSampleVote signs in the bootstrap officer (chair@example.org),
+// imports the sample roster and opens a vote on the ACE agreement; it
+// returns the officer's client, the vote id and the eligible count.
+func openSampleVote(t *testing.T, p *proc) (*client, string, int) {
+	t.Helper()
+	officer := &client{t: t, base: "http://" + p.addr}
+	var login struct{ Token string }
+	if code := officer.json("POST", "/api/v1/auth/login", map[string]string{"email": "chair@example.org", "password": "correct-horse-battery"}, &login); code != 200 || login.Token == "" {
+		t.Fatalf("login: %d", code)
+	}
+	officer.token = login.Token
+	roster, err := os.ReadFile("../../members/testdata/sample-roster.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	fw, _ := mw.CreateFormFile("roster", "roster.csv")
+	fw.Write(roster)
+	mw.Close()
+	if code, b := officer.do("POST", "/api/v1/members/import", mw.FormDataContentType(), &body); code != 200 {
+		t.Fatalf("import: %d %s", code, b)
+	}
+	var v struct {
+		ID, Status string
+		Eligible   int
+	}
+	now := time.Now().UTC()
+	code := officer.json("POST", "/api/v1/votes", map[string]any{
+		"title": "ACE 2021-2024 ratification", "contract_id": "ace-2021-2024",
+		"opens_at": now.Add(time.Hour), "closes_at": now.Add(48 * time.Hour), "timezone": "America/Anchorage",
+	}, &v)
+	if code != 201 || v.Status != "scheduled" {
+		t.Fatalf("create vote: %d %+v", code, v)
+	}
+	if code := officer.json("POST", "/api/v1/votes/"+v.ID+"/open", nil, &v); code != 202 {
+		t.Fatalf("open: %d", code)
+	}
+	for deadline := time.Now().Add(30 * time.Second); v.Status != "open"; officer.json("GET", "/api/v1/votes/"+v.ID, nil, &v) {
+		if time.Now().After(deadline) {
+			t.Fatalf("vote not open after 30 s: %+v", v)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if v.Eligible == 0 {
+		t.Fatal("no eligible members in the sample roster")
+	}
+	return officer, v.ID, v.Eligible
 }
