@@ -408,10 +408,14 @@ func TestInterruptedOpeningResumes(t *testing.T) {
 	if _, err := e.svc.BeginOpen(ctx, officer, v.ID); err != nil {
 		t.Fatal(err)
 	}
-	cctx, cancel := context.WithCancel(ctx)
-	go func() { time.Sleep(300 * time.Millisecond); cancel() }()
-	if _, err := e.svc.CompleteOpening(cctx, officer, v.ID); err == nil {
-		t.Skip("the opening finished before it could be interrupted; nothing to resume")
+	// The process "dies" while queuing the second batch of invitations:
+	// 1,000 members are done, 1,500 are not.
+	e.mail.failCall(2)
+	if _, err := e.svc.CompleteOpening(ctx, officer, v.ID); err == nil {
+		t.Fatal("the opening did not stop at the injected failure")
+	}
+	if n := e.mail.count("invitation"); n != 1000 {
+		t.Fatalf("%d invitations before the resume, want the first batch of 1000", n)
 	}
 	other := e.service("b")
 	other.Tick(ctx)

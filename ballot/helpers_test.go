@@ -74,6 +74,15 @@ type outbox struct {
 	msgs   map[string]ballot.Mail
 	fail   map[string]int // template -> how many Enqueue calls to refuse
 	failed int
+	calls  int
+	failAt int // refuse the Enqueue call with this number (1-based), once
+}
+
+// failCall makes the n-th Enqueue call from now on fail, once.
+func (o *outbox) failCall(n int) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.failAt = o.calls + n
 }
 
 // failNext makes the next n Enqueue calls carrying template fail.
@@ -95,6 +104,11 @@ func (o *outbox) failures() int {
 func (o *outbox) Enqueue(_ context.Context, msgs ...ballot.Mail) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	o.calls++
+	if o.calls == o.failAt {
+		o.failed++
+		return errors.New("process killed")
+	}
 	if len(msgs) > 0 && o.fail[msgs[0].Template] > 0 {
 		o.fail[msgs[0].Template]--
 		o.failed++
