@@ -70,6 +70,11 @@ func TestOpenCastCloseTally(t *testing.T) {
 			t.Fatalf("receipt %s was not issued", rc)
 		}
 	}
+	// The tally read the ballots straight from the embedded store's file;
+	// the recount reads them through the driver: both must agree.
+	if e.scans.Load() == 0 {
+		t.Fatal("the tally did not use the store's direct read path")
+	}
 	if _, same, err := recount(e, v.ID); err != nil || !same {
 		t.Fatalf("recount same=%v err=%v", same, err)
 	}

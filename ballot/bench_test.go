@@ -30,7 +30,7 @@ func BenchmarkOpenCastTally100k(b *testing.B) {
 			clock: &clock{t: time.Now()}}
 		e.svc = ballot.New(e.db, ballot.Deps{Roster: e.roster, Mail: e.mail, Audit: e.audit,
 			Secret: []byte("bench-secret-bench-secret-bench-secret"), BaseURL: "https://v.example.org",
-			Now: e.clock.Now, Grace: time.Millisecond, MaxConcurrentCasts: envInt("RATIFY_BENCH_CAST_SLOTS", 0)})
+			Now: e.clock.Now, Grace: time.Millisecond, Scan: st.Scan, MaxConcurrentCasts: envInt("RATIFY_BENCH_CAST_SLOTS", 0)})
 		ctx := context.Background()
 		if err := e.svc.EnsureIndexes(ctx); err != nil {
 			b.Fatal(err)

@@ -8,10 +8,12 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/ratifyhq/ratify/ballot"
+	"github.com/ratifyhq/ratify/store"
 	"github.com/ratifyhq/ratify/storetest"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 )
@@ -200,6 +202,8 @@ func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unloc
 
 type env struct {
 	db     *mongo.Database
+	st     *store.Store
+	scans  atomic.Int64 // direct reads of the store (Deps.Scan) by the tally
 	svc    *ballot.Service
 	roster *roster
 	mail   *outbox
@@ -230,7 +234,8 @@ var officer = ballot.Actor{ID: "o1", Email: "chair@example.org", Role: "officer"
 
 func newEnv(t *testing.T, members int) *env {
 	t.Helper()
-	e := &env{db: storetest.DB(t), roster: newRoster(members), mail: &outbox{}, audit: &auditLog{},
+	st := storetest.Open(t)
+	e := &env{db: st.DB, st: st, roster: newRoster(members), mail: &outbox{}, audit: &auditLog{},
 		clock: &clock{t: time.Date(2021, 6, 23, 21, 0, 0, 0, time.UTC)}, logs: &syncBuffer{}}
 	e.svc = e.service("a")
 	if err := e.svc.EnsureIndexes(context.Background()); err != nil {
@@ -244,6 +249,10 @@ func (e *env) service(instance string) *ballot.Service {
 	return ballot.New(e.db, ballot.Deps{Roster: e.roster, Mail: e.mail, Audit: e.audit,
 		Secret: []byte("test-secret-test-secret-test-secret!"), BaseURL: "https://vote.example.org",
 		Now: e.clock.Now, Instance: instance, Grace: 2 * time.Second,
+		Scan: func(ctx context.Context, coll string, fn func([]byte) error) error {
+			e.scans.Add(1)
+			return e.st.Scan(ctx, coll, fn)
+		},
 		Logger: slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 }
 

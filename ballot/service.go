@@ -77,6 +77,9 @@ type Deps struct {
 	// busy handler backs off in sleeps of up to 100 ms when many writers
 	// collide; queueing here instead keeps the tail latency low.
 	MaxConcurrentCasts int
+	// Scan, when set, reads a collection's stored documents directly
+	// (store.Store.Scan); the tally uses it on the embedded store.
+	Scan func(ctx context.Context, collection string, fn func(doc []byte) error) error
 }
 
 // Service runs votes. It is safe for concurrent use; several instances may

@@ -43,6 +43,7 @@ type Store struct {
 	stop    context.CancelFunc
 	stopped chan struct{}
 	socket  string
+	scan    scanner
 }
 
 // Open connects to the store described by cfg, starting the embedded server
@@ -139,6 +140,9 @@ func (s *Store) Ping(ctx context.Context) error {
 // Close disconnects and stops the embedded server, if any.
 func (s *Store) Close(ctx context.Context) error {
 	var err error
+	if s.scan.db != nil {
+		s.scan.db.Close()
+	}
 	if s.Client != nil {
 		err = s.Client.Disconnect(ctx)
 	}

@@ -105,7 +105,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 
 	// Votes: the scheduler opens, closes and tallies them at their times.
-	votes := newVotes(st.DB, accounts, outbox, agreements, secret, cfg.BaseURL, log)
+	votes := newVotes(st, accounts, outbox, agreements, secret, cfg.BaseURL, log)
 	if err := votes.EnsureIndexes(ctx); err != nil {
 		return err
 	}

@@ -10,15 +10,15 @@ import (
 	"github.com/ratifyhq/ratify/contracts"
 	"github.com/ratifyhq/ratify/members"
 	"github.com/ratifyhq/ratify/notify"
-	"go.mongodb.org/mongo-driver/v2/mongo"
+	"github.com/ratifyhq/ratify/store"
 )
 
 // newVotes builds the ballot service on the roster, the outbox, the audit
 // log and the agreements, through the small interfaces it declares.
-func newVotes(db *mongo.Database, c core, outbox *notify.Outbox, lib *contracts.Library, secret []byte, baseURL string, log *slog.Logger) *ballot.Service {
-	return ballot.New(db, ballot.Deps{
+func newVotes(st *store.Store, c core, outbox *notify.Outbox, lib *contracts.Library, secret []byte, baseURL string, log *slog.Logger) *ballot.Service {
+	return ballot.New(st.DB, ballot.Deps{
 		Roster: roster{c.members}, Mail: mailer{outbox}, Audit: auditor{c.audit}, Contracts: lib,
-		Secret: secret, BaseURL: baseURL, Logger: log,
+		Secret: secret, BaseURL: baseURL, Logger: log, Scan: st.Scan,
 	})
 }
 
