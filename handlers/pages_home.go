@@ -45,7 +45,11 @@ func (s *Server) homePage(c *fiber.Ctx) error {
 			return err
 		}
 		for _, v := range votes {
-			if v.Test || (v.Status != ballot.Open && v.Status != ballot.Scheduled && v.Status != ballot.Opening && v.Status != ballot.Published) {
+			switch {
+			case v.Test:
+				continue
+			case v.Status == ballot.Open, v.Status == ballot.Scheduled, v.Status == ballot.Opening, v.Status == ballot.Closed, v.Status == ballot.Published:
+			default:
 				continue
 			}
 			loc = v.Location()

@@ -59,3 +59,32 @@ func getHTML(t *testing.T, s *handlers.Server, target string) (int, string) {
 	b, _ := io.ReadAll(res.Body)
 	return res.StatusCode, string(b)
 }
+
+// TestHomePageClosedVote: between the close and the publication the home
+// page says voting has closed and that results are coming, with no count.
+func TestHomePageClosedVote(t *testing.T) {
+	e, _, officer := newVoteEnv(t)
+	now := time.Now().UTC()
+	resp, body := e.call(t, "POST", "/api/v1/votes", "application/json",
+		`{"title":"Ratify the 2031 agreement?","opens_at":"`+now.Format(time.RFC3339)+`","closes_at":"`+now.Add(time.Hour).Format(time.RFC3339)+`","timezone":"America/Anchorage"}`, bearerOf(officer)...)
+	wantStatus(t, resp, body, 201)
+	id := body[strings.Index(body, `"id":"`)+6:]
+	id = id[:strings.Index(id, `"`)]
+	resp, body = e.call(t, "POST", "/api/v1/votes/"+id+"/open", "", "", bearerOf(officer)...)
+	wantStatus(t, resp, body, 202)
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(body, `"status":"open"`); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("not open: %s", body)
+		}
+		_, body = e.call(t, "GET", "/api/v1/votes/"+id, "", "", bearerOf(officer)...)
+	}
+	resp, body = e.call(t, "GET", "/", "", "", "Accept", "text/html")
+	wantStatus(t, resp, body, 200, "Ratify the 2031 agreement?", "The vote is open.", "AKST")
+	resp, body = e.call(t, "POST", "/api/v1/votes/"+id+"/close", "", "", bearerOf(officer)...)
+	wantStatus(t, resp, body, 200)
+	resp, body = e.call(t, "GET", "/", "", "", "Accept", "text/html")
+	wantStatus(t, resp, body, 200, "Ratify the 2031 agreement?", "Voting has closed.")
+	if strings.Contains(body, "The vote is open.") || strings.Contains(body, "/results") {
+		t.Fatalf("closed, unpublished vote shown as open or with results:\n%s", body)
+	}
+}
