@@ -86,20 +86,12 @@ func (s *Service) View(ctx context.Context, token string) (*BallotView, error) {
 // package documentation for the steps and why they are safe.
 func (s *Service) Cast(ctx context.Context, token, choice string) (*Receipt, error) {
 	began := s.now()
-	select {
-	case s.castSlots <- struct{}{}:
-		defer func() { <-s.castSlots }()
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
+	// Reads first, outside the bound on writers: the embedded store's
+	// readers never wait for its writer.
 	t, err := s.lookupToken(ctx, token)
 	if err != nil {
 		return nil, err
 	}
-	mu := s.memberLock(voterKey(t.Vote, t.Member))
-	mu.Lock()
-	defer mu.Unlock()
-
 	v, err := s.cachedVote(ctx, t.Vote)
 	if err != nil {
 		return nil, err
@@ -110,6 +102,15 @@ func (s *Service) Cast(ctx context.Context, token, choice string) (*Receipt, err
 	canonical, ok := v.ChoiceIndex(choice)
 	if !ok {
 		return nil, errs.Field("choice", "%q is not a choice of this vote", choice)
+	}
+	mu := s.memberLock(voterKey(t.Vote, t.Member))
+	mu.Lock()
+	defer mu.Unlock()
+	select {
+	case s.castSlots <- struct{}{}:
+		defer func() { <-s.castSlots }()
+	case <-ctx.Done():
+		return nil, ctx.Err()
 	}
 	// The claim: one participation mark per member and vote, inserted with
 	// a unique _id. It holds the generation of the link that won and the
