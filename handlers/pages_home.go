@@ -38,7 +38,7 @@ func (s *Server) pageHomeRoutes(a *fiber.App) {
 func (s *Server) homePage(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	var p homePage
-	loc := time.UTC // the union's zone: that of its current vote, if any
+	loc := s.location() // the union's zone, or that of its current vote
 	if s.cfg.Votes != nil {
 		votes, err := s.cfg.Votes.List(ctx)
 		if err != nil {
@@ -82,4 +82,12 @@ func (s *Server) homeBoard(c *fiber.Ctx, p *homePage, loc *time.Location) error 
 		p.Timeline = append(p.Timeline, homeItem{Title: n.Title, Body: n.Body, When: n.PostedAt.In(loc).Format(homeDate)})
 	}
 	return nil
+}
+
+// location is the union's time zone (UTC if not configured).
+func (s *Server) location() *time.Location {
+	if s.cfg.Location != nil {
+		return s.cfg.Location
+	}
+	return time.UTC
 }

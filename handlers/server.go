@@ -52,6 +52,9 @@ type Config struct {
 	Members Roster
 	// Audit is the audit log (audit.Log).
 	Audit AuditLog
+	// Location is the union's time zone (RATIFY_TIMEZONE), for pages that
+	// show times outside any vote; nil means UTC.
+	Location *time.Location
 }
 
 // Server is the HTTP layer: a Fiber app and what its handlers call.

@@ -177,3 +177,13 @@ func (c *config) notifyConfig(mailDir string, log *slog.Logger) (notify.Config, 
 	}
 	return nc, nil
 }
+
+// unionLocation is the union's time zone; the configuration was checked at
+// start (notify's config loads it), so an error here means UTC.
+func unionLocation(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}

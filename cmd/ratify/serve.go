@@ -125,7 +125,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Notifications: outbox, Board: board, DevMailDir: outbox.MailDir(), NotificationAudit: accounts.audit,
 		Contracts: agreements, ContractVersions: agreementVersions, ContractAudit: accounts.audit,
 		Secret: secret, Officers: accounts.officers, Members: accounts.members, Audit: accounts.audit,
-		Votes: votes})
+		Votes: votes, Location: unionLocation(cfg.TimeZone)})
 	if err != nil {
 		return err
 	}
