@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/big"
 	"slices"
+	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -136,20 +137,12 @@ func (s *Service) CompleteOpening(ctx context.Context, a Actor, id string) (*Vot
 		return nil, wrapCode(ErrBadTransition, fmt.Sprintf("vote %s is %s, not being opened by this instance", id, v.Status))
 	}
 	start := time.Now()
-	if v.ContractID != "" && s.d.Contracts != nil && v.ContractSHA256 == "" {
-		title, sum, summary, err := s.d.Contracts.ContractFor(ctx, v.ContractID)
-		if err != nil {
-			return nil, fmt.Errorf("ballot: contract %s: %w", v.ContractID, err)
-		}
-		set := bson.D{{Key: "contract_sha256", Value: sum}, {Key: "contract_title", Value: title}}
-		if v.Info.SummaryURL == "" && summary != "" {
-			set = append(set, bson.E{Key: "info.summary_url", Value: summary})
-			v.Info.SummaryURL = summary
-		}
+	if set, err := s.bindContract(ctx, v); err != nil {
+		return nil, err
+	} else if set != nil {
 		if _, err := s.votes.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{{Key: "$set", Value: set}}); err != nil {
 			return nil, fmt.Errorf("ballot: bind contract: %w", err)
 		}
-		v.ContractSHA256, v.ContractTitle = sum, title
 	}
 
 	all := v.TestVoters
@@ -234,6 +227,30 @@ func (s *Service) CompleteOpening(ctx context.Context, a Actor, id string) (*Vot
 	return s.Find(ctx, id)
 }
 
+// bindContract fills in the agreement vote v ratifies, as opening binds it:
+// its title, the SHA-256 of its source and, unless the officers gave one,
+// its summary of changes (an absolute link: it goes out by email). It
+// returns the fields to store, nil if there is nothing to bind.
+func (s *Service) bindContract(ctx context.Context, v *Vote) (bson.D, error) {
+	if v.ContractID == "" || s.d.Contracts == nil || v.ContractSHA256 != "" {
+		return nil, nil
+	}
+	title, sum, summary, err := s.d.Contracts.ContractFor(ctx, v.ContractID)
+	if err != nil {
+		return nil, fmt.Errorf("ballot: contract %s: %w", v.ContractID, err)
+	}
+	if strings.HasPrefix(summary, "/") {
+		summary = s.d.BaseURL + summary
+	}
+	v.ContractSHA256, v.ContractTitle = sum, title
+	set := bson.D{{Key: "contract_sha256", Value: sum}, {Key: "contract_title", Value: title}}
+	if v.Info.SummaryURL == "" && summary != "" {
+		set = append(set, bson.E{Key: "info.summary_url", Value: summary})
+		v.Info.SummaryURL = summary
+	}
+	return set, nil
+}
+
 // issue writes the token documents of voters (one token each, generation
 // gen), queues their messages, and writes or updates their participation
 // records. Slots for the tokens must exist already.
@@ -245,12 +262,7 @@ func (s *Service) issue(ctx context.Context, v *Vote, voters []Voter, tokens []s
 	for i, m := range voters {
 		oid := s.keys.ownerID(tokens[i])
 		toks[i] = tokenDoc{ID: oid, Vote: v.ID, Member: m.EmployeeID, Gen: gen}
-		mails[i] = Mail{
-			ID:       fmt.Sprintf("%s:%s:%s:%d", template, v.ID, m.EmployeeID, gen),
-			Campaign: "vote:" + v.ID + ":" + campaign,
-			To:       m.Email, ToName: m.Name, Template: template, Data: data,
-			Secret: map[string]string{"link": s.d.BaseURL + "/v/" + tokens[i]},
-		}
+		mails[i] = s.personalMail(v, m, tokens[i], gen, template, campaign, data)
 		recs[i] = voterDoc{ID: voterKey(v.ID, m.EmployeeID), Vote: v.ID, Member: m.EmployeeID,
 			Email: m.Email, Name: m.Name, Gen: gen, TokenIDs: []string{oid}}
 	}

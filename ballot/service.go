@@ -87,11 +87,12 @@ type Deps struct {
 type Service struct {
 	d                                      Deps
 	votes, voters, tokens, ballots, spares *mongo.Collection
-	transitions, casts                     *mongo.Collection
+	transitions, casts, receipts           *mongo.Collection
 	counters                               *mongo.Collection
 	keys                                   keys
 	locks                                  sync.Map // per-member cast locks
 	voteCache                              sync.Map // vote id -> *cachedVote, for casts
+	receiptCache                           sync.Map // vote id -> []string, a tallied vote's receipts (immutable)
 	turnout                                turnoutCounter
 	castSlots                              chan struct{} // bounds concurrent casts
 	afterClaim                             func() error  // test hook: runs between claim and fill
@@ -125,6 +126,7 @@ func New(db *mongo.Database, d Deps) *Service {
 		counters:    db.Collection("vote_counters"),
 		transitions: db.Collection("vote_transitions"),
 		casts:       db.Collection("vote_casts"),
+		receipts:    db.Collection("vote_receipts"),
 		keys:        deriveKeys(d.Secret),
 		castSlots:   make(chan struct{}, d.MaxConcurrentCasts),
 	}
@@ -142,7 +144,7 @@ func (s *Service) EnsureIndexes(ctx context.Context) error {
 	for _, n := range names {
 		have[n] = true
 	}
-	for _, c := range []*mongo.Collection{s.votes, s.voters, s.tokens, s.ballots, s.spares, s.counters, s.transitions, s.casts} {
+	for _, c := range []*mongo.Collection{s.votes, s.voters, s.tokens, s.ballots, s.spares, s.counters, s.transitions, s.casts, s.receipts} {
 		if !have[c.Name()] {
 			if err := db.CreateCollection(ctx, c.Name()); err != nil && !isNamespaceExists(err) {
 				return fmt.Errorf("ballot: create %s: %w", c.Name(), err)

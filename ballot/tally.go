@@ -1,6 +1,7 @@
 package ballot
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/ratifyhq/ratify/store"
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
@@ -40,10 +42,12 @@ type Results struct {
 	QuorumPercent  float64       `json:"quorum_percent,omitempty" bson:"quorum_percent,omitempty"`
 	Outcome        string        `json:"outcome" bson:"outcome"`
 	Commitment     string        `json:"commitment" bson:"commitment"`
-	Receipts       []string      `json:"receipts" bson:"receipts"`
-	ContractSHA256 string        `json:"contract_sha256,omitempty" bson:"contract_sha256,omitempty"`
-	Test           bool          `json:"test" bson:"test"`
-	TalliedAt      time.Time     `json:"tallied_at" bson:"tallied_at"`
+	// Receipts are kept apart from the vote document (vote_receipts), which
+	// every page and cast reads; Results and Tally return them.
+	Receipts       []string  `json:"receipts" bson:"receipts,omitempty"`
+	ContractSHA256 string    `json:"contract_sha256,omitempty" bson:"contract_sha256,omitempty"`
+	Test           bool      `json:"test" bson:"test"`
+	TalliedAt      time.Time `json:"tallied_at" bson:"tallied_at"`
 }
 
 // percent returns part/whole as a percentage rounded half up to one decimal,
@@ -125,19 +129,48 @@ func (s *Service) findBallots(ctx context.Context, vote string, fn func(choice, 
 
 func (s *Service) scanBallots(ctx context.Context, vote string, fn func(choice, receipt string)) error {
 	return s.d.Scan(ctx, s.ballots.Name(), func(raw []byte) error {
-		var b struct {
-			Vote    string `json:"vote"`
-			Choice  string `json:"choice"`
-			Receipt string `json:"receipt"`
-		}
-		if err := json.Unmarshal(raw, &b); err != nil {
+		v, err := jsonString(raw, "vote")
+		if err != nil || v != vote {
 			return err
 		}
-		if b.Vote == vote {
-			fn(b.Choice, b.Receipt)
+		choice, err := jsonString(raw, "choice")
+		if err != nil {
+			return err
 		}
+		receipt, err := jsonString(raw, "receipt")
+		if err != nil {
+			return err
+		}
+		fn(choice, receipt)
 		return nil
 	})
+}
+
+// jsonString returns the string value of key in a flat JSON object (a
+// ballot slot as the embedded store keeps it), "" if it is absent. Decoding
+// whole documents with encoding/json cost 4-5 µs each, most of the tally;
+// this looks for `"key":"`, which can only be that key with a string value:
+// inside a JSON string every quote is escaped, and the store's type schema
+// ("$s") gives each key an object, not a string.
+func jsonString(raw []byte, key string) (string, error) {
+	pat := `"` + key + `":"`
+	i := bytes.Index(raw, []byte(pat))
+	if i < 0 {
+		return "", nil
+	}
+	start := i + len(pat)
+	for j := start; j < len(raw); j++ {
+		switch raw[j] {
+		case '\\':
+			// Escapes: let encoding/json decode the whole string.
+			var v string
+			err := json.NewDecoder(bytes.NewReader(raw[start-1:])).Decode(&v)
+			return v, err
+		case '"':
+			return string(raw[start:j]), nil
+		}
+	}
+	return "", fmt.Errorf("ballot: tally: unterminated %s in a stored ballot", key)
 }
 
 func (s *Service) count(ctx context.Context, v *Vote, read ballotFunc) (*Results, error) {
@@ -174,7 +207,7 @@ func (s *Service) Tally(ctx context.Context, id string) (*Results, error) {
 		return nil, err
 	}
 	if v.Results != nil {
-		return v.Results, nil
+		return s.withReceipts(ctx, v)
 	}
 	if v.Status != Closed {
 		return nil, wrapCode(ErrNotTallied, fmt.Sprintf("vote %s is %s; results come after it closes", id, v.Status))
@@ -186,7 +219,14 @@ func (s *Service) Tally(ctx context.Context, id string) (*Results, error) {
 	if err != nil {
 		return nil, err
 	}
-	ok, err := s.claimVote(ctx, id, []Status{Closed}, "tallied", bson.D{{Key: "results", Value: r}})
+	// The receipts first: once the results are on the vote, they must be
+	// there. Instances tallying at once count the same ballots.
+	if _, err := s.receipts.InsertOne(ctx, receiptsDoc{ID: id, Receipts: r.Receipts}); err != nil && !mongo.IsDuplicateKeyError(err) {
+		return nil, fmt.Errorf("ballot: store receipts: %w", err)
+	}
+	stored := *r
+	stored.Receipts = nil
+	ok, err := s.claimVote(ctx, id, []Status{Closed}, "tallied", bson.D{{Key: "results", Value: &stored}})
 	if err != nil {
 		return nil, err
 	}
@@ -210,7 +250,34 @@ func (s *Service) Results(ctx context.Context, id string) (*Vote, *Results, erro
 		}
 		return nil, nil, wrapCode(ErrNotTallied, fmt.Sprintf("vote %s is %s: results are available after it closes", id, v.Status))
 	}
-	return v, v.Results, nil
+	r, err := s.withReceipts(ctx, v)
+	return v, r, err
+}
+
+// receiptsDoc holds a tallied vote's receipts, sorted; _id is the vote.
+type receiptsDoc struct {
+	ID       string   `bson:"_id"`
+	Receipts []string `bson:"receipts"`
+}
+
+// withReceipts returns a copy of the vote's stored results with its
+// receipts, read once per instance (they never change after the tally).
+func (s *Service) withReceipts(ctx context.Context, v *Vote) (*Results, error) {
+	r := *v.Results
+	if len(r.Receipts) > 0 || r.Cast == 0 {
+		return &r, nil
+	}
+	if c, ok := s.receiptCache.Load(v.ID); ok {
+		r.Receipts = c.([]string)
+		return &r, nil
+	}
+	var d receiptsDoc
+	if err := s.receipts.FindOne(ctx, bson.D{{Key: "_id", Value: v.ID}}).Decode(&d); err != nil {
+		return nil, fmt.Errorf("ballot: receipts of vote %s: %w", v.ID, err)
+	}
+	s.receiptCache.Store(v.ID, d.Receipts)
+	r.Receipts = d.Receipts
+	return &r, nil
 }
 
 // Recount recomputes a vote's tally from its ballots and reports whether it
@@ -227,7 +294,11 @@ func (s *Service) Recount(ctx context.Context, id string) (stored, recount *Resu
 	if err != nil {
 		return nil, nil, false, err
 	}
-	same = r.Cast == v.Results.Cast && r.Commitment == v.Results.Commitment && r.Outcome == v.Results.Outcome &&
-		slices.Equal(r.Choices, v.Results.Choices)
-	return v.Results, r, same, nil
+	stored, err = s.withReceipts(ctx, v)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	same = r.Cast == stored.Cast && r.Commitment == stored.Commitment && r.Outcome == stored.Outcome &&
+		slices.Equal(r.Choices, stored.Choices) && slices.Equal(r.Receipts, stored.Receipts)
+	return stored, r, same, nil
 }

@@ -1,6 +1,13 @@
 package ballot
 
-import "testing"
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/ratifyhq/ratify/storetest"
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
 
 func TestPercentOneDecimalHalfUp(t *testing.T) {
 	cases := []struct {
@@ -54,5 +61,47 @@ func TestCommitmentIsOverSortedLines(t *testing.T) {
 	b := commitment([]string{"AAAAA-AAAAA,Yes", "BBBBB-BBBBB,Yes"})
 	if a == b || len(a) != 64 {
 		t.Fatalf("commitment does not depend on the choices: %s %s", a, b)
+	}
+}
+
+// TestJSONStringReadsStoredBallots: the tally's field reader gets back, from
+// the embedded store's own JSON, exactly the strings that were written,
+// escapes and all, and ignores the type schema and look-alike text.
+func TestJSONStringReadsStoredBallots(t *testing.T) {
+	st := storetest.Open(t)
+	ctx := context.Background()
+	choices := []string{"Yes", `Sí, "ratify" \ it`, "<No> & ✓", `"choice":"x"`, "tab\tnew\nline", ""}
+	for i, c := range choices {
+		doc := bson.D{{Key: "_id", Value: fmt.Sprintf("b%d", i)}, {Key: "vote", Value: "v1"}, {Key: "choice", Value: c}, {Key: "receipt", Value: fmt.Sprintf("R%d", i)}}
+		if _, err := st.DB.Collection("vote_ballots").InsertOne(ctx, doc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := map[string]string{}
+	err := st.Scan(ctx, "vote_ballots", func(raw []byte) error {
+		if v, err := jsonString(raw, "vote"); err != nil || v != "v1" {
+			t.Fatalf("vote %q %v in %s", v, err, raw)
+		}
+		c, err := jsonString(raw, "choice")
+		if err != nil {
+			return err
+		}
+		r, err := jsonString(raw, "receipt")
+		got[r] = c
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range choices {
+		if got[fmt.Sprintf("R%d", i)] != c {
+			t.Errorf("receipt R%d: read %q, stored %q", i, got[fmt.Sprintf("R%d", i)], c)
+		}
+	}
+	if v, err := jsonString([]byte(`{"$s":{"p":{"choice":{"t":"string"}}}}`), "choice"); v != "" || err != nil {
+		t.Fatalf("absent key read as %q %v", v, err)
+	}
+	if _, err := jsonString([]byte(`{"choice":"unterminated`), "choice"); err == nil {
+		t.Fatal("unterminated string accepted")
 	}
 }

@@ -94,7 +94,7 @@ func (s *Server) apiSearch(c *fiber.Ctx) error {
 	}
 	out := make([]searchHit, len(hits))
 	for i, h := range hits {
-		out[i] = searchHit{Hit: h, URL: "/contracts/" + id + "#" + h.Anchor}
+		out[i] = searchHit{Hit: h, URL: "/contracts/" + id + "?at=" + h.Anchor}
 	}
 	return c.JSON(fiber.Map{"id": id, "query": c.Query("q"), "hits": out})
 }

@@ -119,8 +119,10 @@ func TestPublishContractVersion(t *testing.T) {
 			t.Fatalf("status %d, Location %q: %s", r.StatusCode, r.Header.Get("Location"), r.Body)
 		}
 		contractWant(t, r.Body, `"published":true`, `"id":"demo-2024-2027"`, `"changes":1`)
-		page := contractCall(t, e.srv, "GET", "/contracts/demo-2024-2027?view=redline", "", "")
-		contractWant(t, page.Body, `<del id="change-1">sole</del><ins>exclusive</ins>`, `<span class="supplied">supplied</span>`)
+		page := contractCall(t, e.srv, "GET", "/contracts/demo-2024-2027?view=redline&part=101", "", "")
+		contractWant(t, page.Body, `<del id="change-1">sole</del><ins>exclusive</ins>`)
+		contents := contractCall(t, e.srv, "GET", "/contracts/demo-2024-2027?view=redline", "", "")
+		contractWant(t, contents.Body, `<span class="supplied">supplied</span>`, `href="/contracts/demo-2024-2027?view=redline&amp;part=101"`)
 		contractWant(t, contractCall(t, e.srv, "GET", "/contracts", "", "").Body, `href="/contracts/demo-2024-2027"`)
 	})
 	t.Run("SameTextIsNoOp", func(t *testing.T) {

@@ -108,7 +108,7 @@ func TestContractAPI(t *testing.T) {
 		{"Contract", "GET", "/api/v1/contracts/ace-2021-2024", "", "", 200, []string{`"sha256":"`, `"anchor":"601-B"`, `"kind":"deleted"`}},
 		{"Article", "GET", "/api/v1/contracts/ace-2021-2024/articles/601", "", "", 200, []string{`"title":"SICK LEAVE"`, `"anchor":"601-A"`}},
 		{"Appendix", "GET", "/api/v1/contracts/ace-2021-2024/articles/appendix-I", "", "", 200, []string{`"kind":"appendix"`}},
-		{"Search", "GET", "/api/v1/contracts/ace-2021-2024/search?q=sick+leave+bank", "", "", 200, []string{`"url":"/contracts/ace-2021-2024#602`, `"match":true`}},
+		{"Search", "GET", "/api/v1/contracts/ace-2021-2024/search?q=sick+leave+bank", "", "", 200, []string{`"url":"/contracts/ace-2021-2024?at=602`, `"match":true`}},
 		{"Changes", "GET", "/api/v1/contracts/ace-2021-2024/changes", "", "", 200, []string{`"old":"$1645"`, `"new":"$1695"`, `"article":"701"`}},
 		{"Calculators", "GET", "/api/v1/contracts/aea-2021-2024/calculators", "", "", 200, []string{`"name":"teacher_salary"`, `"inputs":[`}},
 		{"Calculate", "POST", "/api/v1/contracts/ace-2021-2024/calculators/salary", "application/json",
@@ -165,43 +165,111 @@ func contractNoInline(t *testing.T, r contractResponse) {
 	if !strings.Contains(r.Header.Get("Content-Security-Policy"), "default-src 'self'") {
 		t.Errorf("CSP %q", r.Header.Get("Content-Security-Policy"))
 	}
-	if regexp.MustCompile(`(?i)<script|<style|\sstyle=|\son[a-z]+=`).MatchString(r.Body) {
+	if regexp.MustCompile(`(?i)<style|\sstyle=|\son[a-z]+=`).MatchString(r.Body) {
 		t.Error("the page has inline script or style")
+	}
+	for _, tag := range regexp.MustCompile(`(?i)<script[^>]*>`).FindAllString(r.Body, -1) {
+		if !strings.Contains(tag, ` src="/static/`) {
+			t.Errorf("the page has an inline script: %s", tag)
+		}
 	}
 }
 
 func TestContractReaderPage(t *testing.T) {
 	s := contractServer(t)
-	clean := contractCall(t, s, "GET", "/contracts/ace-2021-2024", "", "", "Accept-Encoding", "gzip")
-	if clean.StatusCode != 200 || !strings.HasPrefix(clean.Header.Get("Content-Type"), "text/html") {
-		t.Fatalf("status %d %s", clean.StatusCode, clean.Header.Get("Content-Type"))
+	// The contents page: every article and appendix, linked to its own page.
+	toc := contractCall(t, s, "GET", "/contracts/ace-2021-2024", "", "", "Accept-Encoding", "gzip")
+	if toc.StatusCode != 200 || !strings.HasPrefix(toc.Header.Get("Content-Type"), "text/html") {
+		t.Fatalf("status %d %s", toc.StatusCode, toc.Header.Get("Content-Type"))
+	}
+	contractNoInline(t, toc)
+	contractWant(t, toc.Body,
+		`href="/contracts/ace-2021-2024?part=601"`, `href="/contracts/ace-2021-2024?part=801#801-G"`,
+		`href="/contracts/ace-2021-2024?part=appendix-I"`,
+		`were supplied by the editor`, // the editor's marks, explained
+		`href="/contracts/ace-2021-2024?view=redline"`, `<code class="hash">`,
+	)
+	if strings.Contains(toc.Body, `<article`) {
+		t.Error("the contents page holds the text of an article")
+	}
+	contractUniqueIDs(t, toc.Body)
+
+	// An article's page: its sections, tables and the links around it.
+	clean := contractCall(t, s, "GET", "/contracts/ace-2021-2024?part=601", "", "")
+	if clean.StatusCode != 200 {
+		t.Fatalf("status %d: %.300s", clean.StatusCode, clean.Body)
 	}
 	contractNoInline(t, clean)
 	contractWant(t, clean.Body,
-		`<section id="601-B">`, // deep link
-		`<article id="801">`,
-		`<span class="supplied">supplied</span>`, // the editor's mark, shown
-		`were supplied by the editor`,            // and explained
-		`href="/contracts/ace-2021-2024?view=redline"`,
-		`<caption id="salary-2021-22-a-k-cap">`,
-		`<th scope="col">`, `<th scope="row">`,
-		`$1695`, `href="#601-B"`,
+		`<section id="601-B">`, `href="#601-B"`, `<article id="601" class="agreement">`,
+		`<h1><a class="label" href="#601">Article 601</a> SICK LEAVE</h1>`,
+		`rel="prev" href="/contracts/ace-2021-2024?part=600"`, `rel="next" href="/contracts/ace-2021-2024?part=602"`,
+		`href="/contracts/ace-2021-2024?view=redline&amp;part=601">Show the changes (redline)`,
+		`action="/contracts/ace-2021-2024/search"`,
 	)
-	agreement := clean.Body[strings.Index(clean.Body, `<div class="agreement`):]
-	if strings.Contains(agreement, "<del") || strings.Contains(agreement, "$1645") {
+	contractUniqueIDs(t, clean.Body)
+	sched := contractCall(t, s, "GET", "/contracts/ace-2021-2024?part=salary-schedules", "", "")
+	contractWant(t, sched.Body, `<caption id="salary-2021-22-a-k-cap">`, `<th scope="col">`, `<th scope="row">`)
+	contractUniqueIDs(t, sched.Body)
+	if !strings.Contains(sched.Body, `rel="prev"`) {
+		t.Error("the salary schedules page links to no article before it")
+	}
+	art701 := contractCall(t, s, "GET", "/contracts/ace-2021-2024?part=701", "", "")
+	contractWant(t, art701.Body, `$1695`)
+	if strings.Contains(art701.Body, "<del") || strings.Contains(art701.Body, "$1645") {
 		t.Error("the clean view shows deleted wording")
 	}
-	if clean.Wire > 100<<10 {
-		t.Errorf("the page weighs %d bytes on the wire, over 100 KB", clean.Wire)
-	}
-	contractUniqueIDs(t, clean.Body)
-	red := contractCall(t, s, "GET", "/contracts/ace-2021-2024?view=redline", "", "")
+	red := contractCall(t, s, "GET", "/contracts/ace-2021-2024?view=redline&part=701", "", "")
 	contractUniqueIDs(t, red.Body)
 	contractNoInline(t, red)
-	contractWant(t, red.Body, `<del id="change-38">$1645 </del><ins>$1695</ins>`, `<ins>`, `Redline view:`,
-		`struck through`, `href="/contracts/ace-2021-2024">Show the clean text`, `class="agreement redline"`)
-	if n := strings.Count(red.Body, `id="change-`); n != 43 {
-		t.Errorf("%d changes have an id, want 43", n)
+	contractWant(t, red.Body, `<del id="change-38">$1645 </del><ins>$1695</ins>`, `Redline view:`,
+		`struck through`, `href="/contracts/ace-2021-2024?part=701">Show the clean text`, `class="agreement redline"`,
+		`rel="next" href="/contracts/ace-2021-2024?view=redline&amp;part=`)
+
+	// Every change has its id on exactly one page of the redline view, and
+	// every page is small.
+	redToc := contractCall(t, s, "GET", "/contracts/ace-2021-2024?view=redline", "", "")
+	changes := 0
+	parts := regexp.MustCompile(`href="(/contracts/ace-2021-2024\?view=redline&amp;part=[^"#]+)"`).FindAllStringSubmatch(redToc.Body, -1)
+	if len(parts) < 50 {
+		t.Fatalf("the redline contents links to %d pages", len(parts))
+	}
+	seen := map[string]bool{}
+	for _, m := range parts {
+		target := strings.ReplaceAll(m[1], "&amp;", "&")
+		if seen[target] {
+			continue
+		}
+		seen[target] = true
+		r := contractCall(t, s, "GET", target, "", "", "Accept-Encoding", "gzip")
+		if r.StatusCode != 200 {
+			t.Fatalf("%s: status %d", target, r.StatusCode)
+		}
+		changes += strings.Count(r.Body, `id="change-`)
+		if len(r.Body) > 100<<10 {
+			t.Errorf("%s weighs %d bytes, over 100 KB", target, len(r.Body))
+		}
+	}
+	if changes != 43 {
+		t.Errorf("%d changes have an id, want 43", changes)
+	}
+
+	// ?at= finds the page of any anchor; an unknown part is a 404.
+	for at, want := range map[string]string{
+		"?at=601-B":                  "/contracts/ace-2021-2024?part=601#601-B",
+		"?at=601":                    "/contracts/ace-2021-2024?part=601",
+		"?at=salary-2021-22-a-k":     "/contracts/ace-2021-2024?part=salary-schedules#salary-2021-22-a-k",
+		"?view=redline&at=change-38": "/contracts/ace-2021-2024?view=redline&part=701#change-38",
+		"?at=change-38":              "/contracts/ace-2021-2024?part=701",
+		"?at=no-such-anchor":         "/contracts/ace-2021-2024",
+	} {
+		r := contractCall(t, s, "GET", "/contracts/ace-2021-2024"+at, "", "")
+		if r.StatusCode != 303 || r.Header.Get("Location") != want {
+			t.Errorf("%s: %d to %q, want 303 to %q", at, r.StatusCode, r.Header.Get("Location"), want)
+		}
+	}
+	if r := contractCall(t, s, "GET", "/contracts/ace-2021-2024?part=999", "", ""); r.StatusCode != 404 || !strings.Contains(r.Body, `has no article or appendix &#34;999&#34;`) {
+		t.Errorf("unknown part: %d %.300s", r.StatusCode, r.Body)
 	}
 }
 
@@ -226,12 +294,12 @@ func TestContractPages(t *testing.T) {
 		fragments    []string
 	}{
 		{"List", "/contracts", 200, []string{`href="/contracts/ace-2021-2024"`, `Final signed`, `Tentative agreement`, `July 1, 2021 to June 30, 2024`}},
-		{"Search", "/contracts/ace-2021-2024/search?q=jury+duty", 200, []string{`<mark>jury</mark>`, `href="/contracts/ace-2021-2024#607`, `>Article 607 A · JURY DUTY AND LEGAL PROCEEDINGS</a>`, `value="jury duty"`}},
+		{"Search", "/contracts/ace-2021-2024/search?q=jury+duty", 200, []string{`<mark>jury</mark>`, `href="/contracts/ace-2021-2024?part=607#607`, `>Article 607 A · JURY DUTY AND LEGAL PROCEEDINGS</a>`, `value="jury duty"`}},
 		{"SearchForm", "/contracts/ace-2021-2024/search", 200, []string{`<form class="search"`}},
 		{"SearchNothing", "/contracts/ace-2021-2024/search?q=xylophone", 200, []string{`Nothing found`}},
 		{"ErrSearchTooLong", "/contracts/ace-2021-2024/search?q=" + strings.Repeat("a", 201), 422, []string{`class="error"`, `longer than 200`}},
-		{"Changes", "/contracts/ace-2021-2024/changes", 200, []string{`43 changes`, `<h2 id="g-701"><a href="/contracts/ace-2021-2024#701">Article 701</a>`,
-			`href="/contracts/ace-2021-2024?view=redline#change-38">Article 701 A</a>`, `<del>$1645</del>`, `<ins>$1695</ins>`, `Letter of Agreement`}},
+		{"Changes", "/contracts/ace-2021-2024/changes", 200, []string{`43 changes`, `<h2 id="g-701"><a href="/contracts/ace-2021-2024?part=701">Article 701</a>`,
+			`href="/contracts/ace-2021-2024?view=redline&amp;part=701#change-38">Article 701 A</a>`, `<del>$1645</del>`, `<ins>$1695</ins>`, `Letter of Agreement`}},
 		{"Calculators", "/contracts/ace-2021-2024/calculators", 200, []string{`href="/contracts/ace-2021-2024/calculators/overtime"`, `Sick leave cash-out`}},
 		{"ErrUnknownContract", "/contracts/nope-2020", 404, []string{`Reference:`}},
 		{"ErrUnknownCalculatorPage", "/contracts/aea-2021-2024/calculators/overtime", 404, []string{`Reference:`}},
@@ -261,8 +329,8 @@ func TestCalculatorForm(t *testing.T) {
 			[]string{`Working`, `Please correct`}},
 		{"Salary", base + "salary?range=D&step=A&year=2021-22&days=230&fte=1", 200,
 			[]string{`<dt>Annual salary</dt><dd>$43,575.80</dd>`, `<dt>Monthly payment</dt><dd>$3,631.32</dd>`, `<ol class="working">`,
-				`<a href="/contracts/ace-2021-2024#801-B">Article 801 B</a>`, `<option selected>D</option>`, `value="230"`,
-				`<a href="/contracts/ace-2021-2024#salary-2021-22-a-k">Salary Schedules 2021-2024 (2021-22)</a>`}, nil},
+				`<a href="/contracts/ace-2021-2024?at=801-B">Article 801 B</a>`, `<option selected>D</option>`, `value="230"`,
+				`<a href="/contracts/ace-2021-2024?at=salary-2021-22-a-k">Salary Schedules 2021-2024 (2021-22)</a>`}, nil},
 		{"Overtime", base + "overtime?range=A&step=A&year=2021-22&hours=10&hours=10&hours=10&hours=10&hours=8&hours=&hours=13&seventh_day=true&call_backs=2:1", 200,
 			[]string{`<dt>Total pay</dt><dd>$1,718.64</dd>`, `<caption>Days</caption>`, `<th scope="row">Sunday</th>`, `value="13"`, `checked`, `value="2:1"`}, nil},
 		{"Deadline", base + "deadlines?rule=grievance_filing&date=2021-11-15", 200, []string{`<dt>Due date</dt><dd>December 15, 2021</dd>`, `type="date"`}, nil},
@@ -288,10 +356,11 @@ func TestCalculatorForm(t *testing.T) {
 	}
 }
 
-// BenchmarkContractPage times the reader page of the ACE agreement (the
-// largest page) and reports its size, raw and compressed.
+// BenchmarkContractPage times the reader's pages of the ACE agreement (its
+// contents and its largest article page) and reports their size, raw and
+// compressed.
 func BenchmarkContractPage(b *testing.B) {
-	for _, target := range []string{"/contracts/ace-2021-2024", "/contracts/ace-2021-2024?view=redline", "/contracts/aea-2021-2024", "/contracts/ace-2021-2024/changes", "/contracts/ace-2021-2024/calculators/salary?job_title=Accountant&step=C&year=2022-23"} {
+	for _, target := range []string{"/contracts/ace-2021-2024", "/contracts/ace-2021-2024?part=salary-schedules", "/contracts/ace-2021-2024?view=redline&part=701", "/contracts/aea-2021-2024", "/contracts/ace-2021-2024/changes", "/contracts/ace-2021-2024/calculators/salary?job_title=Accountant&step=C&year=2022-23"} {
 		b.Run(strings.TrimPrefix(target, "/contracts/"), func(b *testing.B) {
 			s, err := handlers.New(handlers.Config{Contracts: contracts.MustLoad(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 			if err != nil {

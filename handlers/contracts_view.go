@@ -3,12 +3,15 @@ package handlers
 import (
 	"bytes"
 	"fmt"
+	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/ratifyhq/ratify/contracts"
+	"github.com/ratifyhq/ratify/errs"
 )
 
 // The reader's view of an agreement: what the contract templates show,
@@ -31,7 +34,8 @@ type blockView struct {
 	Section *sectionView
 }
 
-// sectionView is a section with its heading level (3 to 6).
+// sectionView is a section with its heading level (2 to 6: the article is
+// the page's h1).
 type sectionView struct {
 	Anchor, Display string
 	Title           []segView
@@ -65,11 +69,13 @@ type cellView struct {
 	Num  bool
 }
 
-// readerView is a whole agreement in one view.
+// readerView is a whole agreement in one view. The reader shows it paged:
+// a contents page, then one page per article or appendix.
 type readerView struct {
 	Articles []articleView
 	TOC      []tocItem
-	Supplied int // headings supplied by the editor
+	Supplied int            // headings supplied by the editor
+	part     map[string]int // every element id on an article's page -> the article's index
 }
 
 // tocItem is an article in the table of contents, with its titled sections.
@@ -78,26 +84,95 @@ type tocItem struct {
 	Sections []contracts.TOCEntry
 }
 
-// readerPages caches the rendered reader page of each document and view: a
-// *Document is immutable (a status change replaces it), so its page never
-// changes, and rendering the largest agreement takes tens of milliseconds.
+// readerPages caches the rendered reader pages of each document, view and
+// part: a *Document is immutable (a status change replaces it), so its pages
+// never change, and rendering takes milliseconds.
 var readerPages sync.Map // pageKey -> []byte
+
+// readerViews caches the view of each document (clean and redline).
+var readerViews sync.Map // viewKey -> *readerView
+
+type viewKey struct {
+	doc     *contracts.Document
+	redline bool
+}
 
 type pageKey struct {
 	pages   *pages
 	doc     *contracts.Document
 	redline bool
+	part    string // "" for the contents page
 }
 
-// renderReader writes the reader page of d in view v, rendered once.
-func (s *Server) renderReader(c *fiber.Ctx, d *contracts.Document, v contracts.View) error {
-	k := pageKey{s.pages, d, v == contracts.ViewRedline}
+// readerViewOf returns the view of d, built once.
+func readerViewOf(d *contracts.Document, redline bool) *readerView {
+	k := viewKey{d, redline}
+	if v, ok := readerViews.Load(k); ok {
+		return v.(*readerView)
+	}
+	v := contracts.ViewClean
+	if redline {
+		v = contracts.ViewRedline
+	}
+	rv, _ := readerViews.LoadOrStore(k, buildView(d, v))
+	return rv.(*readerView)
+}
+
+// readerURL is the address of the reader page of the part holding anchor
+// (an article, section, table or change id), with the anchor as fragment;
+// an unknown anchor gives the contents page.
+func readerURL(d *contracts.Document, redline bool, anchor string) string {
+	u := "/contracts/" + d.ID
+	q := "?"
+	if redline {
+		u, q = u+"?view=redline", "&"
+	}
+	rv := readerViewOf(d, redline)
+	i, ok := rv.part[anchor]
+	if !ok {
+		// A change id in the clean view: its article, without the fragment.
+		if n, err := strconv.Atoi(strings.TrimPrefix(anchor, "change-")); err == nil && strings.HasPrefix(anchor, "change-") && n >= 1 && n <= len(d.Changes) {
+			if j, ok := rv.part[d.Changes[n-1].Article]; ok {
+				return u + q + "part=" + url.QueryEscape(rv.Articles[j].Anchor)
+			}
+		}
+		return u
+	}
+	u += q + "part=" + url.QueryEscape(rv.Articles[i].Anchor)
+	if anchor != rv.Articles[i].Anchor {
+		u += "#" + url.PathEscape(anchor)
+	}
+	return u
+}
+
+// renderReader writes the reader page of d in view v: the contents page
+// when part is empty, else the page of the article or appendix whose anchor
+// is part. Each page is rendered once.
+func (s *Server) renderReader(c *fiber.Ctx, d *contracts.Document, v contracts.View, part string) error {
+	k := pageKey{s.pages, d, v == contracts.ViewRedline, part}
 	page, ok := readerPages.Load(k)
 	if !ok {
-		data := contractPageData{Doc: d, View: buildView(d, v), Redline: k.redline,
+		rv := readerViewOf(d, k.redline)
+		data := contractPageData{Doc: d, View: rv, Redline: k.redline,
 			Term: termText(d.Term), Status: statusLines(d.Status), HasCalculators: d.Calculators != ""}
+		name := "contract"
+		if part != "" {
+			i, found := rv.part[part]
+			if !found || rv.Articles[i].Anchor != part {
+				return errs.New(errs.NotFound, "%s has no article or appendix %q", d.Title, part)
+			}
+			name = "contract_part"
+			data.Article = &rv.Articles[i]
+			if i > 0 {
+				data.Prev = &rv.TOC[i-1]
+			}
+			if i+1 < len(rv.TOC) {
+				data.Next = &rv.TOC[i+1]
+			}
+			data.Label = rv.TOC[i].Label
+		}
 		var buf bytes.Buffer
-		if err := s.pages.byName["contract"].ExecuteTemplate(&buf, "layout", data); err != nil {
+		if err := s.pages.byName[name].ExecuteTemplate(&buf, "layout", data); err != nil {
 			return fmt.Errorf("handlers: render contract: %w", err)
 		}
 		page, _ = readerPages.LoadOrStore(k, buf.Bytes())
@@ -108,14 +183,18 @@ func (s *Server) renderReader(c *fiber.Ctx, d *contracts.Document, v contracts.V
 
 func buildView(d *contracts.Document, v contracts.View) *readerView {
 	b := viewBuilder{view: v, seen: map[int]bool{}}
-	rv := &readerView{}
-	for _, a := range d.Articles {
+	rv := &readerView{part: map[string]int{}}
+	for i, a := range d.Articles {
 		av := articleView{Anchor: a.Anchor, Number: a.Number, Title: a.Title, EditorNote: a.EditorNote,
 			Supplied: suppliedPart(a.SuppliedNumber, a.SuppliedTitle)}
 		if av.Supplied != "" {
 			rv.Supplied++
 		}
+		b.ids = []string{a.Anchor}
 		av.Body = b.blocks(a.Body, 1, &rv.Supplied)
+		for _, id := range b.ids {
+			rv.part[id] = i
+		}
 		rv.Articles = append(rv.Articles, av)
 	}
 	for _, e := range d.TOC() {
@@ -143,6 +222,7 @@ func suppliedPart(number, title bool) string {
 type viewBuilder struct {
 	view contracts.View
 	seen map[int]bool // changes already given an id
+	ids  []string     // the element ids of the article being built
 }
 
 func (b *viewBuilder) blocks(body []contracts.Block, depth int, supplied *int) []blockView {
@@ -154,8 +234,9 @@ func (b *viewBuilder) blocks(body []contracts.Block, depth int, supplied *int) [
 			if s.Supplied {
 				*supplied++
 			}
+			b.ids = append(b.ids, s.Anchor)
 			out = append(out, blockView{Section: &sectionView{Anchor: s.Anchor, Display: s.Display, Title: b.segs(s.Title),
-				Level: min(depth+2, 6), Supplied: s.Supplied, EditorNote: s.EditorNote, Body: b.blocks(s.Body, depth+1, supplied)}})
+				Level: min(depth+1, 6), Supplied: s.Supplied, EditorNote: s.EditorNote, Body: b.blocks(s.Body, depth+1, supplied)}})
 		case bl.Table != nil:
 			out = append(out, blockView{Table: b.table(bl.Table)})
 		default:
@@ -173,12 +254,14 @@ func (b *viewBuilder) segs(in []contracts.Segment) []segView {
 		if b.view == contracts.ViewRedline && s.Change > 0 && !b.seen[s.Change] {
 			b.seen[s.Change] = true
 			out[i].ID = changeID(s.Change)
+			b.ids = append(b.ids, out[i].ID)
 		}
 	}
 	return out
 }
 
 func (b *viewBuilder) table(t *contracts.Table) *tableView {
+	b.ids = append(b.ids, t.ID)
 	tv := &tableView{ID: t.ID, Caption: t.Caption, CaptionSupplied: t.CaptionSupplied, Numeric: t.Kind == "numeric"}
 	for _, c := range t.Header {
 		tv.Header = append(tv.Header, cellView{Segs: b.segs(c.Segments)})

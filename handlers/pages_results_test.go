@@ -77,6 +77,10 @@ func TestResultsPage(t *testing.T) {
 	if !strings.Contains(page, "Not found: receipt NOPE-NOPE") {
 		t.Fatalf("unknown receipt:\n%s", page)
 	}
+	code, page = getHTML(t, e.srv, "/votes/"+id+"/receipts.txt")
+	if code != 200 || page != receipt+"\n" {
+		t.Fatalf("receipts download: %d %q, want the one receipt", code, page)
+	}
 	code, page = getHTML(t, e.srv, "/votes/no-such-vote/results")
 	if code != 404 {
 		t.Fatalf("unknown vote: %d\n%s", code, page)

@@ -27,7 +27,11 @@ func (s *Server) publicResults(c *fiber.Ctx) error {
 	if v.Status != ballot.Published {
 		return c.Next()
 	}
-	return c.JSON(resultsJSON{VoteID: v.ID, Title: v.Title, Status: string(v.Status), Results: v.Results})
+	v, r, err := s.cfg.Votes.Results(c.UserContext(), v.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(resultsJSON{VoteID: v.ID, Title: v.Title, Status: string(v.Status), Results: r})
 }
 
 func (s *Server) results(c *fiber.Ctx) error {

@@ -128,5 +128,7 @@ func (s *Server) routes() {
 	s.pageHomeRoutes(a)
 	s.pageResultsRoutes(a)
 	s.pageOfficerRoutes(a)
+	s.pageOfficerAdminRoutes(a)
+	s.pageOfficerVoteRoutes(a)
 	a.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 }

@@ -78,6 +78,19 @@ func TestEndToEndVote(t *testing.T) {
 	}{ID: id, Status: "open", Eligible: eligible}
 
 	links := waitForLinks(t, filepath.Join(data, "outbox"), v.Eligible)
+	// The invitation binds the agreement: its fingerprint and a summary
+	// link that works from a mail client (absolute, not a bare path).
+	files, _ := notify.ListMailFiles(filepath.Join(data, "outbox"), 1)
+	if len(files) == 0 {
+		t.Fatal("no invitation file")
+	}
+	inv, err := notify.ReadMailFile(filepath.Join(data, "outbox"), files[0].Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`https?://[^\s]+/contracts/ace-2021-2024/changes`).MatchString(inv.Text) || !regexp.MustCompile(`[0-9a-f]{64}`).MatchString(inv.Text) {
+		t.Fatalf("invitation lacks the absolute summary link or the agreement's SHA-256:\n%s", inv.Text)
+	}
 	member := &client{t: t, base: "http://" + p.addr}
 	receipts := []string{}
 	for i, link := range links {
