@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -30,22 +31,45 @@ func (s *Server) auditRoutes(api fiber.Router) {
 // listAudit answers GET /api/v1/audit?object=&action=&limit=&offset=,
 // newest entries first.
 func (s *Server) listAudit(c *fiber.Ctx) error {
-	entries, err := s.cfg.Audit.List(c.UserContext(), audit.Filter{
+	f := audit.Filter{
 		Object: strings.Clone(c.Query("object")), Action: strings.Clone(c.Query("action")),
 		Limit: c.QueryInt("limit", 100), Offset: c.QueryInt("offset", 0),
-	})
+	}
+	if c.Query("format") == "csv" {
+		return s.auditCSV(c, f)
+	}
+	entries, err := s.cfg.Audit.List(c.UserContext(), f)
 	if err != nil {
 		return err
 	}
-	if c.Query("format") == "csv" {
-		rows := [][]string{{"seq", "at", "actor", "role", "ip", "action", "object", "detail", "hash"}}
-		for _, e := range entries {
-			rows = append(rows, []string{fmt.Sprint(e.Seq), e.At.UTC().Format(time.RFC3339), e.Actor.Email + e.Actor.OfficerID,
-				e.Actor.Role, e.Actor.IP, e.Action, e.Object, fmt.Sprint(e.Detail), e.Hash})
-		}
-		return sendCSV(c, "audit.csv", rows)
-	}
 	return c.JSON(fiber.Map{"entries": entries})
+}
+
+// auditCSV exports every entry matching f (not one page), newest first,
+// the detail as JSON.
+func (s *Server) auditCSV(c *fiber.Ctx, f audit.Filter) error {
+	rows := [][]string{{"seq", "at", "actor_email", "actor_id", "role", "ip", "action", "object", "detail", "hash"}}
+	f.Limit, f.Offset = 500, 0
+	for {
+		entries, err := s.cfg.Audit.List(c.UserContext(), f)
+		if err != nil {
+			return err
+		}
+		for _, e := range entries {
+			detail := ""
+			if len(e.Detail) > 0 {
+				b, _ := json.Marshal(e.Detail)
+				detail = string(b)
+			}
+			rows = append(rows, []string{fmt.Sprint(e.Seq), e.At.UTC().Format(time.RFC3339), e.Actor.Email, e.Actor.OfficerID,
+				e.Actor.Role, e.Actor.IP, e.Action, e.Object, detail, e.Hash})
+		}
+		if len(entries) < f.Limit {
+			break
+		}
+		f.Offset += len(entries)
+	}
+	return sendCSV(c, "audit.csv", rows)
 }
 
 // verifyAudit answers GET /api/v1/audit/verify with the chain's check.
