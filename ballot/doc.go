@@ -71,6 +71,21 @@
 // "{vote}:{transition}" into vote_transitions, so each happens once however
 // many instances run the scheduler.
 //
+// # The tally
+//
+// After the close and a grace period (ballots whose cast began before the
+// close may still complete), the filled slots are counted once, claimed
+// like a transition. The results carry the count per choice, the outcome
+// under the pass rule and quorum, and a commitment: SHA-256 over the sorted
+// lines "receipt,choice". The sorted receipts are stored apart from the
+// vote (vote_receipts), so that a member can find their receipt in the
+// published list without the vote document, which every cast and page
+// reads, growing by a megabyte. On the embedded store the tally reads the
+// slots straight from the SQLite file (store.Scan) and picks the three
+// fields out of their JSON: 100,000 ballots in 0.2 s, where the driver took
+// 3.7 s. Recount (ratify votes tally) reads them through the driver, so it
+// checks one path against the other.
+//
 // # What this does not protect against
 //
 //   - The storage engine's own logs: SQLite's write-ahead log and freed pages,
