@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # Multi-stage build of a static binary (the embedded store is pure Go:
 # FerretDB on modernc.org/sqlite, so CGO is off).
-FROM golang:1.26 AS build
+FROM golang:1.26.10 AS build
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download

@@ -110,7 +110,7 @@ func TestCastRefusals(t *testing.T) {
 	// Opened early by an officer, the vote takes ballots; before that the
 	// opening time is in the message.
 	e.clock.Add(30 * time.Minute)
-	v, err = e.svc.Open(ctx, officer, v.ID)
+	_, err = e.svc.Open(ctx, officer, v.ID)
 	if err != nil {
 		t.Fatal(err)
 	}

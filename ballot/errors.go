@@ -4,7 +4,6 @@ import (
 	"errors"
 
 	"github.com/ratifyhq/ratify/errs"
-	"go.mongodb.org/mongo-driver/v2/mongo"
 )
 
 // Sentinel errors; each is wrapped in an *errs.Error with the HTTP-facing
@@ -37,5 +36,3 @@ func wrapCode(sentinel error, msg string) error {
 func fieldErr(field, format string, args ...any) error {
 	return errs.Field(field, format, args...)
 }
-
-func isNoDocs(err error) bool { return errors.Is(err, mongo.ErrNoDocuments) }

@@ -48,6 +48,13 @@ func ParseToken(s string) (string, error) {
 	if len(s) != TokenLen {
 		return "", ErrBadToken
 	}
+	// Only the base64url alphabet: the decoder alone would skip CR and LF.
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			return "", ErrBadToken
+		}
+	}
 	if _, err := base64.RawURLEncoding.DecodeString(s); err != nil {
 		return "", ErrBadToken
 	}

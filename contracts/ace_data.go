@@ -142,7 +142,7 @@ func (a *ACE) readSchedules() error {
 		if (y1+1)%100 != y2 || y1 < termStart || y1+1 > termEnd {
 			return tableErr(t, "school year %s is not a year of the term %s to %s", year, d.Term.Start, d.Term.End)
 		}
-		if t.Header == nil || len(t.Header) < 2 {
+		if len(t.Header) < 2 {
 			return tableErr(t, "a salary table needs a header row: Range, then step letters")
 		}
 		s := a.schedules[year]

@@ -95,7 +95,7 @@ func (a *AEA) readSchedules() error {
 			return tableErr(t, "a second schedule for %s", year)
 		}
 		s := &laneSchedule{year: year, cite: tableCite(d, t), salary: map[string]map[int]Money{}}
-		if t.Header == nil || len(t.Header) < 2 {
+		if len(t.Header) < 2 {
 			return tableErr(t, "a salary table needs a header row: Step, then lanes")
 		}
 		for _, h := range t.Header[1:] {

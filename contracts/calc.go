@@ -136,7 +136,13 @@ func jsonError(err error) error {
 		if typ.Field == "" {
 			return errs.New(errs.BadRequest, "the request body must be a JSON object of inputs")
 		}
-		return errs.Field(typ.Field, "must be %s, not %s", typeWord(typ.Type.String()), typ.Value)
+		// Inputs are flat objects; encoding/json prefixes a field of an
+		// embedded struct with the struct's Go name ("SalaryInput.step").
+		f := typ.Field
+		if i := strings.LastIndexByte(f, '.'); i >= 0 {
+			f = f[i+1:]
+		}
+		return errs.Field(f, "must be %s, not %s", typeWord(typ.Type.String()), typ.Value)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 		return errs.Field(f, "unknown input %q", clip(f))

@@ -145,12 +145,3 @@ func (c *calendar) holidays(t time.Time) []holiday {
 	}
 	return m[t]
 }
-
-// workday reports whether t is a workday: Monday to Friday and not an
-// observed holiday.
-func (c *calendar) workday(t time.Time) bool {
-	if wd := t.Weekday(); wd == time.Saturday || wd == time.Sunday {
-		return false
-	}
-	return len(c.holidays(t)) == 0
-}

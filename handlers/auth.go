@@ -251,8 +251,8 @@ func (s *Server) changePassword(c *fiber.Ctx) error {
 		Current string `json:"current_password"`
 		New     string `json:"new_password"`
 	}
-	if err := c.BodyParser(&in); err != nil {
-		return errs.New(errs.BadRequest, "The body is not valid JSON.")
+	if err := readJSONBody(c, &in); err != nil {
+		return err
 	}
 	p, _ := principal(c)
 	t, err := s.cfg.Officers.ChangePassword(c.UserContext(), p, actorOf(c).IP, in.Current, in.New)

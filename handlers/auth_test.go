@@ -56,7 +56,8 @@ var authSecret = []byte("handlers-test-secret-of-at-least-32-chars")
 
 func newAuthEnv(t *testing.T, baseURL string) *authEnv {
 	t.Helper()
-	db := storetest.DB(t)
+	st := storetest.Open(t)
+	db := st.DB
 	ctx := context.Background()
 	e := &authEnv{log: audit.NewLog(db), logs: &syncBuffer{}, db: db}
 	e.officers = officers.NewStore(db, authSecret, e.log)
@@ -67,6 +68,7 @@ func newAuthEnv(t *testing.T, baseURL string) *authEnv {
 			t.Fatal(err)
 		}
 	}
+	storetest.FixIndexes(t, st)
 	srv, err := handlers.New(handlers.Config{
 		BaseURL: baseURL, Logger: slog.New(slog.NewJSONHandler(e.logs, nil)), Secret: authSecret,
 		Officers: e.officers, Members: e.members, Audit: e.log,

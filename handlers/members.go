@@ -112,8 +112,8 @@ func (s *Server) getMember(c *fiber.Ctx) error {
 // correction; the change is audited.
 func (s *Server) patchMember(c *fiber.Ctx) error {
 	var p members.Patch
-	if err := c.BodyParser(&p); err != nil {
-		return errs.New(errs.BadRequest, "The body is not valid JSON.")
+	if err := readJSONBody(c, &p); err != nil {
+		return err
 	}
 	m, err := s.cfg.Members.UpdateMember(c.UserContext(), actorOf(c), strings.Clone(c.Params("employee_id")), p)
 	if err != nil {

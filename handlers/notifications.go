@@ -108,8 +108,8 @@ func (s *Server) previewTemplate(c *fiber.Ctx) error {
 
 func (s *Server) postMeeting(c *fiber.Ctx) error {
 	var in notify.MeetingInput
-	if err := c.BodyParser(&in); err != nil {
-		return errs.New(errs.BadRequest, "the body is not a meeting: %v", err)
+	if err := readJSONBody(c, &in); err != nil {
+		return err
 	}
 	actor := actorOf(c)
 	m, err := s.cfg.Board.PostMeeting(c.UserContext(), in, actor.Email)
@@ -132,8 +132,8 @@ func (s *Server) listMeetings(c *fiber.Ctx) error {
 
 func (s *Server) postNotice(c *fiber.Ctx) error {
 	var in notify.NoticeInput
-	if err := c.BodyParser(&in); err != nil {
-		return errs.New(errs.BadRequest, "the body is not a notice: %v", err)
+	if err := readJSONBody(c, &in); err != nil {
+		return err
 	}
 	n, err := s.cfg.Board.PostNotice(c.UserContext(), in, actorOf(c).Email)
 	if err != nil {

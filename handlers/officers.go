@@ -4,7 +4,6 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/ratifyhq/ratify/errs"
 	"github.com/ratifyhq/ratify/officers"
 )
 
@@ -33,8 +32,8 @@ func (s *Server) listOfficers(c *fiber.Ctx) error {
 // createOfficer answers POST /api/v1/officers {email, name, role, password}.
 func (s *Server) createOfficer(c *fiber.Ctx) error {
 	var in officers.NewOfficer
-	if err := c.BodyParser(&in); err != nil {
-		return errs.New(errs.BadRequest, "The body is not valid JSON.")
+	if err := readJSONBody(c, &in); err != nil {
+		return err
 	}
 	o, err := s.cfg.Officers.Create(c.UserContext(), actorOf(c), in)
 	if err != nil {
@@ -48,8 +47,8 @@ func (s *Server) setOfficerRole(c *fiber.Ctx) error {
 	var in struct {
 		Role officers.Role `json:"role"`
 	}
-	if err := c.BodyParser(&in); err != nil {
-		return errs.New(errs.BadRequest, "The body is not valid JSON.")
+	if err := readJSONBody(c, &in); err != nil {
+		return err
 	}
 	o, err := s.cfg.Officers.SetRole(c.UserContext(), actorOf(c), strings.Clone(c.Params("id")), in.Role)
 	if err != nil {
@@ -63,8 +62,8 @@ func (s *Server) resetOfficerPassword(c *fiber.Ctx) error {
 	var in struct {
 		Password string `json:"password"`
 	}
-	if err := c.BodyParser(&in); err != nil {
-		return errs.New(errs.BadRequest, "The body is not valid JSON.")
+	if err := readJSONBody(c, &in); err != nil {
+		return err
 	}
 	if err := s.cfg.Officers.SetPassword(c.UserContext(), actorOf(c), strings.Clone(c.Params("id")), in.Password); err != nil {
 		return err

@@ -279,7 +279,7 @@ func TestVotePageActions(t *testing.T) {
 	if st != 303 || loc != page+"?done=closed" {
 		t.Fatalf("close: %d %q", st, loc)
 	}
-	st, body = e.page(t, e.officer, loc)
+	_, body = e.page(t, e.officer, loc)
 	if !strings.Contains(body, `<dd data-field="status">closed</dd>`) || !strings.Contains(body, "Publish the results") || strings.Contains(body, "Who has not voted") {
 		t.Fatalf("closed vote's page: %s", body)
 	}

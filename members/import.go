@@ -89,7 +89,6 @@ type rosterRow struct {
 type memberOut struct {
 	a, old attrs
 	exists bool
-	force  bool // the index entry must be rewritten even if nothing changed
 }
 
 // ImportRoster reads a CSV or XLSX roster and, unless opts.DryRun, applies

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/url"
@@ -156,7 +155,7 @@ func TestHelperOutboxProcess(t *testing.T) {
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	o.Run(context.Background())
-	t.Fatal(fmt.Sprint("Run returned; it should have been killed"))
+	t.Fatal("Run returned; it should have been killed")
 }
 
 // embeddedSocket is where store.Open put the embedded server's socket (the

@@ -41,7 +41,6 @@ type smtpServer struct {
 	received []received
 	conns    int
 	authed   []string
-	tlsSeen  int
 }
 
 type received struct {

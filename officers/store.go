@@ -70,10 +70,9 @@ type Store struct {
 	HashParams HashParams
 
 	dummyOnce sync.Once
-	dummy     string     // a hash to compare against for unknown emails
-	checked   sync.Map   // session id -> checkedSession
-	mu        sync.Mutex // serialises lockout bookkeeping in this process
-	_         [0]func()  // not comparable
+	dummy     string    // a hash to compare against for unknown emails
+	checked   sync.Map  // session id -> checkedSession
+	_         [0]func() // not comparable
 }
 
 type checkedSession struct {

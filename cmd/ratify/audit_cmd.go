@@ -15,6 +15,7 @@ order. Exits 1 if it is broken. Store flags as for "ratify serve".`
 // auditCmd runs "ratify audit verify".
 func auditCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "verify" {
+		//lint:ignore ST1005 the usage text is printed as it is
 		return errors.New(auditUsage)
 	}
 	cfg, rest, err := parseConfig("ratify audit verify", args[1:], getenv, stderr)
@@ -22,6 +23,7 @@ func auditCmd(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	if len(rest) > 0 {
+		//lint:ignore ST1005 the usage text is printed as it is
 		return errors.New(auditUsage)
 	}
 	c, closeStore, err := openCommandStores(ctx, cfg, stderr)

@@ -25,6 +25,7 @@ Store flags (-data-dir, -mongodb-uri, -db-name) as for "ratify serve".`
 // membersCmd runs "ratify members ...".
 func membersCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "import" {
+		//lint:ignore ST1005 the usage text is printed as it is
 		return errors.New(membersUsage)
 	}
 	flags, files, switches := splitArgs(args[1:], "dry-run", "partial")
@@ -33,6 +34,7 @@ func membersCmd(ctx context.Context, args []string, getenv func(string) string, 
 		return err
 	}
 	if len(files) != 1 {
+		//lint:ignore ST1005 the usage text is printed as it is
 		return errors.New(membersUsage)
 	}
 	data, err := os.ReadFile(files[0])

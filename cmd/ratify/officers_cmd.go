@@ -24,6 +24,7 @@ line of a pipe. Store flags (-data-dir, -mongodb-uri, -db-name) as for
 // officersCmd runs "ratify officers ...".
 func officersCmd(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "add" {
+		//lint:ignore ST1005 the usage text is printed as it is
 		return errors.New(officersUsage)
 	}
 	// The account's own flags first; the rest are the store settings.
@@ -55,6 +56,7 @@ func officersCmd(ctx context.Context, args []string, getenv func(string) string,
 		}
 	}
 	if email == "" || role == "" || len(positional) > 0 {
+		//lint:ignore ST1005 the usage text is printed as it is
 		return errors.New(officersUsage)
 	}
 	cfg, _, err := parseConfig("ratify officers add", rest, getenv, stderr)

@@ -18,6 +18,7 @@ commitment. Exits 1 if they differ. Store flags as for "ratify serve".`
 // votesCmd runs "ratify votes tally VOTE_ID".
 func votesCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) < 2 || args[0] != "tally" {
+		//lint:ignore ST1005 the usage text is printed as it is
 		return errors.New(votesUsage)
 	}
 	id := args[1]
@@ -26,6 +27,7 @@ func votesCmd(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	if len(rest) > 0 {
+		//lint:ignore ST1005 the usage text is printed as it is
 		return errors.New(votesUsage)
 	}
 	log, err := newLogger(stderr, "warn", cfg.LogFormat)
