@@ -210,35 +210,6 @@ func (s *Service) flushTurnout(ctx context.Context) {
 	}
 }
 
-// Turnout returns how many have voted so far, summed over every instance's
-// counter.
-func (s *Service) Turnout(ctx context.Context, v *Vote) (Turnout, error) {
-	s.flushTurnout(ctx)
-	cur, err := s.counters.Find(ctx, bson.D{{Key: "vote", Value: v.ID}})
-	if err != nil {
-		return Turnout{}, fmt.Errorf("ballot: turnout: %w", err)
-	}
-	var docs []struct {
-		Voted int            `bson:"voted"`
-		Hours map[string]int `bson:"hours"`
-	}
-	if err := cur.All(ctx, &docs); err != nil {
-		return Turnout{}, fmt.Errorf("ballot: turnout: %w", err)
-	}
-	t := Turnout{Eligible: v.Eligible, ByHour: map[string]int{}}
-	for _, d := range docs {
-		t.Voted += d.Voted
-		for h, n := range d.Hours {
-			t.ByHour[h] += n
-		}
-	}
-	if v.Results != nil {
-		t.Voted = v.Results.Cast
-	}
-	t.Percent = percent(t.Voted, t.Eligible)
-	return t, nil
-}
-
 func sortVotes(vs []*Vote) {
 	sort.Slice(vs, func(i, j int) bool { return vs[i].CreatedAt.After(vs[j].CreatedAt) })
 }

@@ -64,6 +64,9 @@ func (s *Service) Tick(ctx context.Context) {
 		if err != nil && !isTransitionLost(err) {
 			s.d.Logger.Warn("ballot: scheduled transition", "vote", v.ID, "status", v.Status, "error", err)
 		}
+		if v.Status == Open && now.Before(v.ClosesAt) {
+			s.maybeRecountTurnout(ctx, v)
+		}
 	}
 }
 

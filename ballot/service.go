@@ -72,6 +72,9 @@ type Deps struct {
 	// Grace is how long after the close instant a cast that began before
 	// it may still complete (default 5 s).
 	Grace time.Duration
+	// TurnoutRecount is how often each instance recounts the live turnout
+	// of an open vote from the cast marks (default 30 s; see turnout.go).
+	TurnoutRecount time.Duration
 	// MaxConcurrentCasts bounds the casts that write at once (default 2).
 	// The embedded store serialises writes on one SQLite file, and its
 	// busy handler backs off in sleeps of up to 100 ms when many writers
@@ -94,6 +97,7 @@ type Service struct {
 	voteCache                              sync.Map // vote id -> *cachedVote, for casts
 	receiptCache                           sync.Map // vote id -> []string, a tallied vote's receipts (immutable)
 	turnout                                turnoutCounter
+	recounts                               recountState
 	castSlots                              chan struct{} // bounds concurrent casts
 	afterClaim                             func() error  // test hook: runs between claim and fill
 }
@@ -108,6 +112,9 @@ func New(db *mongo.Database, d Deps) *Service {
 	}
 	if d.Grace == 0 {
 		d.Grace = 5 * time.Second
+	}
+	if d.TurnoutRecount == 0 {
+		d.TurnoutRecount = 30 * time.Second
 	}
 	if d.MaxConcurrentCasts <= 0 {
 		d.MaxConcurrentCasts = 2

@@ -50,6 +50,16 @@ type apiErrorBody struct {
 func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	body := apiErrorBody{RequestID: requestID(c)}
 	status := fiber.StatusInternalServerError
+	if _, ok := errs.As(err); !ok {
+		// The store unreachable (see storehealth.go): 503, not 500.
+		if se := s.storeUnavailable(err); se != nil {
+			s.log.LogAttrs(c.UserContext(), slog.LevelWarn, "store unavailable",
+				slog.String("request_id", body.RequestID),
+				slog.String("path", redactPath(c.Path())),
+				slog.String("error", err.Error()))
+			err = se
+		}
+	}
 	var fe *fiber.Error
 	if e, ok := errs.As(err); ok {
 		status = statusOf[e.Code]

@@ -18,10 +18,17 @@ func (s *Server) healthz(c *fiber.Ctx) error {
 func (s *Server) readyz(c *fiber.Ctx) error {
 	ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
 	defer cancel()
+	if h := s.store.Load(); h != nil {
+		if err := h.Check(ctx); err != nil {
+			return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{
+				"status": "unavailable", "store": "unreachable", "reason": readyReason(err),
+			})
+		}
+	}
 	if s.cfg.Ready != nil {
 		if err := s.cfg.Ready(ctx); err != nil {
 			return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{
-				"status": "unavailable", "store": "unreachable",
+				"status": "unavailable", "store": "unreachable", "reason": readyReason(err),
 			})
 		}
 	}

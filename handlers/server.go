@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -64,6 +65,8 @@ type Server struct {
 	app    *fiber.App
 	pages  *pages
 	limits limiter
+	// store is the store's health when GateOnStore was called, else nil.
+	store atomic.Pointer[StoreHealth]
 }
 
 // New builds the app with every route.

@@ -313,13 +313,32 @@ func (o *Outbox) carryOver(ctx context.Context, l *lease, carry []carried) error
 			due = c.nextAt
 		}
 	}
+	// The retry batch is written held (lease_until ahead, which keeps it
+	// off every sender's list) until its messages point to it: a retry
+	// due at once, taken by another sender before then, would find its
+	// messages still in this batch, send none and be removed, leaving them
+	// queued in a batch that no longer exists. Should this process die
+	// part-way, the hold expires and the batch is taken like any other.
 	now := o.cfg.Now().UTC()
 	r := batchDoc{ID: fmt.Sprintf("%s~%d", l.batch.ID, l.gen), Campaign: l.batch.Campaign, Kind: "carry",
-		N: len(ids), CreatedAt: now, NotBefore: due}
+		N: len(ids), CreatedAt: now, NotBefore: due, LeaseUntil: now.Add(o.cfg.Lease)}
 	if err := o.insertBatch(ctx, r, ids); err != nil {
 		return err
 	}
+	hold := func(until time.Time) error {
+		_, err := o.batches.UpdateOne(ctx, bson.M{"_id": r.ID}, bson.M{"$set": bson.M{"lease_until": until}})
+		if err != nil {
+			return fmt.Errorf("notify: batch %s: %w", r.ID, err)
+		}
+		r.LeaseUntil = until
+		return nil
+	}
 	for _, c := range carry {
+		if t := o.cfg.Now(); t.Add(o.cfg.Lease / 2).After(r.LeaseUntil) {
+			if err := hold(t.Add(o.cfg.Lease)); err != nil {
+				return err
+			}
+		}
 		set := bson.M{"batch": r.ID, "next_at": c.nextAt.UTC()}
 		if c.tried {
 			set["attempts"] = c.doc.Attempts // counted by attempt
@@ -328,6 +347,9 @@ func (o *Outbox) carryOver(ctx context.Context, l *lease, carry []carried) error
 		if err := o.update(ctx, c.doc.ID, bson.M{"$set": set}); err != nil {
 			return err
 		}
+	}
+	if err := hold(o.cfg.Now().UTC()); err != nil {
+		return err
 	}
 	o.cfg.Logger.Info("notify: retrying later", "batch", r.ID, "messages", len(ids), "due", due)
 	return nil

@@ -63,9 +63,14 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 			return nil, err
 		}
 	}
+	// Short timeouts so that requests fail fast (503, handlers/storehealth.go)
+	// while the store is unreachable: server selection gives up after 1.5 s,
+	// and the 1 s heartbeat (each check bounded by the 1 s connect timeout)
+	// notices a silent store within about 3 s and interrupts what waits on it.
 	opts := options.Client().ApplyURI(uri).
-		SetServerSelectionTimeout(5 * time.Second).
-		SetConnectTimeout(5 * time.Second).
+		SetServerSelectionTimeout(1500 * time.Millisecond).
+		SetConnectTimeout(time.Second).
+		SetHeartbeatInterval(time.Second).
 		SetMaxPoolSize(128)
 	client, err := mongo.Connect(opts)
 	if err != nil {

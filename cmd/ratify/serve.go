@@ -129,6 +129,17 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
+	// While the store is unreachable, requests fail at once with 503 and
+	// /readyz says why; the first ping that answers lifts it.
+	storeHealth := handlers.NewStoreHealth(st.Ping, time.Second, 2*time.Second)
+	srv.GateOnStore(storeHealth)
+	go storeHealth.Run(ctx, func(err error) {
+		if err != nil {
+			log.Warn("store: unreachable; answering 503 until it is back", "reason", err.Error())
+		} else {
+			log.Info("store: reachable again")
+		}
+	})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
