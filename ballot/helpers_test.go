@@ -246,14 +246,23 @@ func newEnv(t *testing.T, members int) *env {
 
 // service returns another instance on the same database.
 func (e *env) service(instance string) *ballot.Service {
-	return ballot.New(e.db, ballot.Deps{Roster: e.roster, Mail: e.mail, Audit: e.audit,
+	return e.serviceWith(instance, nil)
+}
+
+// serviceWith is service with mod applied to its dependencies.
+func (e *env) serviceWith(instance string, mod func(*ballot.Deps)) *ballot.Service {
+	d := ballot.Deps{Roster: e.roster, Mail: e.mail, Audit: e.audit,
 		Secret: []byte("test-secret-test-secret-test-secret!"), BaseURL: "https://vote.example.org",
 		Now: e.clock.Now, Instance: instance, Grace: 2 * time.Second,
 		Scan: func(ctx context.Context, coll string, fn func([]byte) error) error {
 			e.scans.Add(1)
 			return e.st.Scan(ctx, coll, fn)
 		},
-		Logger: slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+		Logger: slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
+	if mod != nil {
+		mod(&d)
+	}
+	return ballot.New(e.db, d)
 }
 
 // openVote creates a vote opening now and closing in a week, and opens it.
@@ -273,4 +282,16 @@ func (e *env) openVote(t *testing.T, mod func(*ballot.NewVote)) *ballot.Vote {
 		t.Fatal(err)
 	}
 	return v
+}
+
+// has reports whether a message of template to the member was queued.
+func (o *outbox) has(template, employee string) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for id := range o.msgs {
+		if parts := strings.Split(id, ":"); len(parts) == 4 && parts[0] == template && parts[2] == employee {
+			return true
+		}
+	}
+	return false
 }

@@ -31,6 +31,7 @@ type voterDoc struct {
 	Gen      int      `bson:"gen"`
 	TokenIDs []string `bson:"token_ids"` // H1 of the member's valid tokens
 	Revoked  bool     `bson:"revoked,omitempty"`
+	Rounds   []string `bson:"rounds,omitempty"` // reminder rounds sent to the member
 }
 
 // tokenDoc names the member a token belongs to. Its _id is H1(token).
@@ -255,6 +256,12 @@ func (s *Service) bindContract(ctx context.Context, v *Vote) (bson.D, error) {
 // gen), queues their messages, and writes or updates their participation
 // records. Slots for the tokens must exist already.
 func (s *Service) issue(ctx context.Context, v *Vote, voters []Voter, tokens []string, gen int, template, campaign string) error {
+	return s.issueRound(ctx, v, voters, tokens, gen, template, campaign, "")
+}
+
+// issueRound is issue that also records, when round is not empty, that
+// each member had that reminder round.
+func (s *Service) issueRound(ctx context.Context, v *Vote, voters []Voter, tokens []string, gen int, template, campaign, round string) error {
 	toks := make([]any, len(voters))
 	mails := make([]Mail, len(voters))
 	recs := make([]any, len(voters))
@@ -278,9 +285,13 @@ func (s *Service) issue(ctx context.Context, v *Vote, voters []Voter, tokens []s
 		return insertAll(ctx, s.voters, recs)
 	}
 	for i, m := range voters {
+		add := bson.D{{Key: "token_ids", Value: s.keys.ownerID(tokens[i])}}
+		if round != "" {
+			add = append(add, bson.E{Key: "rounds", Value: round})
+		}
 		_, err := s.voters.UpdateOne(ctx, bson.D{{Key: "_id", Value: voterKey(v.ID, m.EmployeeID)}}, bson.D{
 			{Key: "$max", Value: bson.D{{Key: "gen", Value: gen}}},
-			{Key: "$addToSet", Value: bson.D{{Key: "token_ids", Value: s.keys.ownerID(tokens[i])}}},
+			{Key: "$addToSet", Value: add},
 		})
 		if err != nil {
 			return fmt.Errorf("ballot: participation: %w", err)

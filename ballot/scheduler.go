@@ -53,6 +53,8 @@ func (s *Service) Tick(ctx context.Context) {
 			}
 		case v.Status == Open && !now.Before(v.ClosesAt):
 			_, err = s.Close(ctx, System, v.ID)
+		case v.Status == Open && v.ReminderRound != "" && now.After(v.ReminderLease):
+			err = s.resumeReminders(ctx, v, now)
 		case v.Status == Open && v.RemindBeforeHours > 0 && !now.Before(v.ClosesAt.Add(-time.Duration(v.RemindBeforeHours)*time.Hour)):
 			err = s.scheduledReminder(ctx, v)
 		case v.Status == Closed && v.Results == nil && !now.Before(v.ClosesAt.Add(s.d.Grace)):
@@ -93,6 +95,9 @@ func isTransitionLost(err error) bool {
 // scheduledReminder sends a vote's scheduled reminder once: the claim is the
 // insert of "{vote}:reminder-scheduled".
 func (s *Service) scheduledReminder(ctx context.Context, v *Vote) error {
+	if v.ReminderRound != "" {
+		return nil // an officer's round is being queued: the next tick
+	}
 	_, err := s.transitions.InsertOne(ctx, bson.D{{Key: "_id", Value: v.ID + ":reminder-scheduled"}, {Key: "by", Value: s.d.Instance}})
 	if mongo.IsDuplicateKeyError(err) {
 		return nil

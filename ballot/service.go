@@ -72,6 +72,10 @@ type Deps struct {
 	// Grace is how long after the close instant a cast that began before
 	// it may still complete (default 5 s).
 	Grace time.Duration
+	// ReminderInline is the largest reminder round queued within the
+	// request; larger ones run in the background (default 1,000; -1: every
+	// round in the background).
+	ReminderInline int
 	// TurnoutRecount is how often each instance recounts the live turnout
 	// of an open vote from the cast marks (default 30 s; see turnout.go).
 	TurnoutRecount time.Duration
@@ -98,8 +102,9 @@ type Service struct {
 	receiptCache                           sync.Map // vote id -> []string, a tallied vote's receipts (immutable)
 	turnout                                turnoutCounter
 	recounts                               recountState
-	castSlots                              chan struct{} // bounds concurrent casts
-	afterClaim                             func() error  // test hook: runs between claim and fill
+	bg                                     sync.WaitGroup // background reminder rounds
+	castSlots                              chan struct{}  // bounds concurrent casts
+	afterClaim                             func() error   // test hook: runs between claim and fill
 }
 
 // New returns a service on db.
@@ -112,6 +117,9 @@ func New(db *mongo.Database, d Deps) *Service {
 	}
 	if d.Grace == 0 {
 		d.Grace = 5 * time.Second
+	}
+	if d.ReminderInline == 0 {
+		d.ReminderInline = 1000
 	}
 	if d.TurnoutRecount == 0 {
 		d.TurnoutRecount = 30 * time.Second

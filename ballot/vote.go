@@ -86,6 +86,11 @@ type Vote struct {
 	// Lease of the instance performing a transition (opening).
 	LeaseOwner string    `json:"-" bson:"lease_owner,omitempty"`
 	LeaseUntil time.Time `json:"-" bson:"lease_until,omitempty"`
+	// The reminder round being queued (see reminders.go): its name, the
+	// instance queueing it and that instance's lease.
+	ReminderRound string    `json:"-" bson:"reminder_round,omitempty"`
+	ReminderOwner string    `json:"-" bson:"reminder_owner,omitempty"`
+	ReminderLease time.Time `json:"-" bson:"reminder_lease,omitempty"`
 	// Spares: how many spare tokens were made and how many issued.
 	SpareTotal int `json:"-" bson:"spare_total"`
 	SpareNext  int `json:"-" bson:"spare_next"`

@@ -269,7 +269,7 @@ var voteDoneNotices = map[string]string{
 	"cancelled": "The vote has been cancelled.",
 	"published": "The results are published and the results email is being queued.",
 	"extended":  "The closing time has been moved.",
-	"reminders": "Reminders are queued for the members who have not voted.",
+	"reminders": "Reminders are being queued for the members who have not voted.",
 	"voter":     "The member has been added and sent a voting link.",
 }
 
@@ -301,7 +301,11 @@ func (s *Server) renderVoteDetail(c *fiber.Ctx, status int, notice, problem stri
 		Closed: f(v.ClosedAt), Pub: f(v.PublishedAt), Voted: t.Voted,
 		Turnout: fmt.Sprintf("%.1f%%", t.Percent), ExtendTo: v.ClosesAt.In(loc).Add(24 * time.Hour).Format(voteLocalInput)}
 	if c.Query("done") == "reminders" && c.QueryInt("n", -1) >= 0 {
-		p.Notice = fmt.Sprintf("Reminders are queued for %d members who have not voted.", c.QueryInt("n"))
+		who := fmt.Sprintf("%d members who have not voted", c.QueryInt("n"))
+		if c.QueryInt("n") == 1 {
+			who = "1 member who has not voted"
+		}
+		p.Notice = "Reminders are being queued for " + who + "; the notification campaigns show their progress."
 	}
 	switch v.Status {
 	case ballot.Draft, ballot.Scheduled:

@@ -268,7 +268,7 @@ func TestVotePageActions(t *testing.T) {
 		t.Fatalf("reminders: %d %q", st, loc)
 	}
 	_, body = e.page(t, e.officer, loc)
-	if !strings.Contains(body, "Reminders are queued for 1 members") {
+	if !strings.Contains(body, "Reminders are being queued for 1 member who has not voted") {
 		t.Fatalf("reminder notice: %s", body)
 	}
 	st, body, _ = e.post(t, e.officer, page+"/voters", url.Values{"csrf_token": {csrf}, "employee_id": {"3"}})

@@ -6,6 +6,8 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
+	"runtime/debug"
 	"time"
 
 	"github.com/ratifyhq/ratify/contracts"
@@ -30,6 +32,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	defer dir.Unlock()
 	log.Info("starting ratify", cfg.effective()...)
+	// The embedded store allocates a great deal per command; collecting
+	// less often (GOGC 400 instead of 100) raised the 100,000-ballot load
+	// run from 515 to 571 votes/s for a heap a few hundred MB larger. An
+	// explicit GOGC in the environment wins.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
 
 	secret, err := loadSecret(cfg.Secret, dir.Join("secret"))
 	if err != nil {
