@@ -47,6 +47,7 @@ func (s *Server) pageOfficerVoteRoutes(a *fiber.App) {
 	a.Get("/officer/votes/:id/preview/invitation", read, s.invitationPreview)
 	a.Get("/officer/votes/:id/preview/invitation.html", read, s.invitationPreviewHTML)
 	a.Post("/officer/votes/:id/open", run, s.openVoteForm)
+	a.Post("/officer/votes/:id/schedule", run, s.voteActionForm((Votes).Schedule, "scheduled"))
 	a.Post("/officer/votes/:id/close", run, s.voteActionForm((Votes).Close, "closed"))
 	a.Post("/officer/votes/:id/cancel", run, s.voteActionForm((Votes).Cancel, "cancelled"))
 	a.Post("/officer/votes/:id/publish", run, s.voteActionForm((Votes).Publish, "published"))
@@ -96,7 +97,11 @@ func (s *Server) voteListPage(c *fiber.Ctx) error {
 type voteForm struct {
 	Title, ContractID, Question, Choices, OpensAt, ClosesAt, TimeZone string
 	PassRule, Quorum, Remind, SummaryURL, InfoText                    string
-	Meetings                                                          [2]voteMeetingForm
+	// Status is "scheduled" (opens by itself) or "draft" (waits to be
+	// scheduled or opened); Test is "yes" for a test vote, run with the
+	// TestVoters lines ("employee id, email, name") instead of the roster.
+	Status, Test, TestVoters string
+	Meetings                 [2]voteMeetingForm
 }
 
 type voteMeetingForm struct{ Title, StartsAt, URL string }
@@ -140,7 +145,7 @@ func (s *Server) editorPage(c *fiber.Ctx, f voteForm, errors map[string]string) 
 // newVotePage shows the editor, with the union's zone and the usual
 // question and choices filled in.
 func (s *Server) newVotePage(c *fiber.Ctx) error {
-	f := voteForm{TimeZone: defaultVoteZone, PassRule: ballot.Majority, Choices: "Yes\nNo",
+	f := voteForm{TimeZone: defaultVoteZone, PassRule: ballot.Majority, Choices: "Yes\nNo", Status: string(ballot.Scheduled),
 		Question: "Do you ratify the tentative agreement?"}
 	return s.render(c, fiber.StatusOK, "officer_vote_new", s.editorPage(c, f, nil))
 }
@@ -153,7 +158,11 @@ func (s *Server) createVoteForm(c *fiber.Ctx) error {
 	if len(problems) == 0 {
 		v, err := s.cfg.Votes.Create(c.UserContext(), voteActor(c), n)
 		if err == nil {
-			return c.Redirect("/officer/votes/"+v.ID+"?done=created", fiber.StatusSeeOther)
+			done := "created"
+			if v.Status == ballot.Draft {
+				done = "drafted"
+			}
+			return c.Redirect("/officer/votes/"+v.ID+"?done="+done, fiber.StatusSeeOther)
 		}
 		e, ok := errs.As(err)
 		if !ok || e.Code != errs.Invalid {
@@ -181,7 +190,8 @@ func readVoteForm(c *fiber.Ctx) voteForm {
 	v := func(k string) string { return strings.Clone(strings.TrimSpace(c.FormValue(k))) }
 	f := voteForm{Title: v("title"), ContractID: v("contract_id"), Question: v("question"), Choices: v("choices"),
 		OpensAt: v("opens_at"), ClosesAt: v("closes_at"), TimeZone: v("timezone"), PassRule: v("pass_rule"),
-		Quorum: v("quorum_percent"), Remind: v("remind_before_hours"), SummaryURL: v("summary_url"), InfoText: v("info_text")}
+		Quorum: v("quorum_percent"), Remind: v("remind_before_hours"), SummaryURL: v("summary_url"), InfoText: v("info_text"),
+		Status: v("status"), Test: v("test"), TestVoters: v("test_voters")}
 	for i := range f.Meetings {
 		k := strconv.Itoa(i + 1)
 		f.Meetings[i] = voteMeetingForm{Title: v("meeting" + k + "_title"), StartsAt: v("meeting" + k + "_starts_at"), URL: v("meeting" + k + "_url")}
@@ -194,7 +204,28 @@ func readVoteForm(c *fiber.Ctx) voteForm {
 func (f voteForm) newVote() (ballot.NewVote, map[string]string) {
 	problems := map[string]string{}
 	n := ballot.NewVote{Title: f.Title, ContractID: f.ContractID, Question: f.Question, TimeZone: f.TimeZone,
-		PassRule: f.PassRule, Info: ballot.Info{SummaryURL: f.SummaryURL, Text: f.InfoText}}
+		PassRule: f.PassRule, Info: ballot.Info{SummaryURL: f.SummaryURL, Text: f.InfoText}, Test: f.Test == "yes"}
+	switch ballot.Status(f.Status) {
+	case ballot.Scheduled, "":
+	case ballot.Draft:
+		n.Draft = true
+	default:
+		problems["status"] = "choose whether the vote opens by itself or waits as a draft"
+	}
+	for i, line := range strings.Split(f.TestVoters, "\n") {
+		if line = strings.TrimSpace(line); line == "" {
+			continue
+		}
+		parts := strings.SplitN(line, ",", 3)
+		for len(parts) < 3 {
+			parts = append(parts, "")
+		}
+		tv := ballot.Voter{EmployeeID: strings.TrimSpace(parts[0]), Email: strings.TrimSpace(parts[1]), Name: strings.TrimSpace(parts[2])}
+		if tv.EmployeeID == "" || !strings.Contains(tv.Email, "@") {
+			problems["test_voters"] = fmt.Sprintf("line %d: write the employee id, a comma and the email, then optionally a comma and the name", i+1)
+		}
+		n.TestVoters = append(n.TestVoters, tv)
+	}
 	for _, line := range strings.Split(f.Choices, "\n") {
 		if line = strings.TrimSpace(line); line != "" {
 			n.Choices = append(n.Choices, line)
@@ -258,12 +289,15 @@ type voteDetailPage struct {
 	NotVotedTotal                               int
 	ExtendTo                                    string
 	CanOpen, CanClose, CanCancel, CanPublish    bool
+	CanSchedule                                 bool
 	IsOpen, ShowNotVoted                        bool
 }
 
 // voteDoneNotices are the messages shown after an action (?done=...).
 var voteDoneNotices = map[string]string{
 	"created":   "The vote has been created. It opens by itself at its opening time, or when you open it now.",
+	"drafted":   "The draft has been saved. It does not open by itself: schedule it, or open it now, below.",
+	"scheduled": "The vote is scheduled. It opens by itself at its opening time, or when you open it now.",
 	"opening":   "The vote is opening: the invitations are being queued. Reload this page in a moment.",
 	"closed":    "The vote is closed. Members can no longer vote.",
 	"cancelled": "The vote has been cancelled.",
@@ -308,7 +342,9 @@ func (s *Server) renderVoteDetail(c *fiber.Ctx, status int, notice, problem stri
 		p.Notice = "Reminders are being queued for " + who + "; the notification campaigns show their progress."
 	}
 	switch v.Status {
-	case ballot.Draft, ballot.Scheduled:
+	case ballot.Draft:
+		p.CanOpen, p.CanCancel, p.CanSchedule = true, true, true
+	case ballot.Scheduled:
 		p.CanOpen, p.CanCancel = true, true
 	case ballot.Opening:
 		p.CanCancel = true

@@ -368,3 +368,159 @@ func TestVotePreviews(t *testing.T) {
 		t.Fatalf("preview link %q", preview.Secret["link"])
 	}
 }
+
+// TestNavigationMarksCurrentPage: the officer menu marks the page shown
+// with aria-current="page" (and the section of a page within it with
+// aria-current="true"); so does the public site's navigation.
+func TestNavigationMarksCurrentPage(t *testing.T) {
+	e := newVotePagesEnv(t)
+	st, body := e.page(t, e.officer, "/officer/votes")
+	if st != 200 || strings.Count(body, `aria-current=`) != 1 ||
+		!strings.Contains(body, `<a href="/officer/votes" aria-current="page">Votes</a>`) {
+		t.Fatalf("votes list: %d %s", st, body)
+	}
+	for _, other := range []string{`<a href="/officer">Dashboard</a>`, `<a href="/officer/roster">Roster</a>`, `<a href="/officer/notices">Notices</a>`,
+		`<a href="/officer/audit">Audit log</a>`, `<a href="/">Current vote</a>`} {
+		if !strings.Contains(body, other) {
+			t.Fatalf("votes list lacks the unmarked link %s: %s", other, body)
+		}
+	}
+	st, body = e.page(t, e.officer, "/officer/votes/new")
+	if st != 200 || strings.Contains(body, `aria-current="page"`) || !strings.Contains(body, `<a href="/officer/votes" aria-current="true">Votes</a>`) {
+		t.Fatalf("editor's menu: %d %s", st, body)
+	}
+	st, body = e.page(t, e.officer, "/officer")
+	if st != 200 || strings.Count(body, `aria-current=`) != 1 || !strings.Contains(body, `<a href="/officer" aria-current="page">Dashboard</a>`) {
+		t.Fatalf("dashboard's menu: %d %s", st, body)
+	}
+	doc := e.lib.List()[0].ID
+	for target, want := range map[string]string{
+		"/":                 `<a href="/" aria-current="page">Current vote</a>`,
+		"/contracts":        `<a href="/contracts" aria-current="page">The agreements</a>`,
+		"/contracts/" + doc: `<a href="/contracts" aria-current="true">The agreements</a>`,
+		"/resend":           `<a href="/resend" aria-current="page">Get a new voting link</a>`,
+	} {
+		resp, body := e.call(t, "GET", target, "", "", "Accept", "text/html")
+		if resp.StatusCode != 200 || strings.Count(body, `aria-current=`) != 1 || !strings.Contains(body, want) {
+			t.Fatalf("%s: %d, want %s once: %s", target, resp.StatusCode, want, body)
+		}
+	}
+}
+
+// TestVoteEditorDraftAndTestVote: the editor schedules a vote by default,
+// saves a draft that does not open by itself until it is scheduled from
+// its page, and creates a test vote with its own test voters, marked TEST
+// and kept off the home page.
+func TestVoteEditorDraftAndTestVote(t *testing.T) {
+	e := newVotePagesEnv(t)
+	st, body := e.page(t, e.officer, "/officer/votes/new")
+	for _, want := range []string{`<legend>When the vote opens</legend>`, `<input type="radio" name="status" value="scheduled" checked>`,
+		`<input type="radio" name="status" value="draft">`, `<legend>Test vote</legend>`,
+		`<input type="checkbox" id="test" name="test" value="yes"> This is a test vote</label>`,
+		`<label for="test_voters">Test voters, one per line: employee id, email, name</label>`} {
+		if !strings.Contains(body, want) {
+			t.Fatalf("editor (%d) lacks %s: %s", st, want, body)
+		}
+	}
+	csrf := csrfField.FindStringSubmatch(body)[1]
+	opens := time.Now().Add(48*time.Hour).UTC().Format("2006-01-02") + "T09:00"
+	closes := time.Now().Add(96*time.Hour).UTC().Format("2006-01-02") + "T17:00"
+	form := func(title string, extra ...string) url.Values {
+		v := url.Values{"csrf_token": {csrf}, "title": {title}, "choices": {"Yes\nNo"}, "timezone": {"America/Anchorage"},
+			"opens_at": {opens}, "closes_at": {closes}, "pass_rule": {"majority"}}
+		for i := 0; i+1 < len(extra); i += 2 {
+			v.Set(extra[i], extra[i+1])
+		}
+		return v
+	}
+	created := func(loc, done string) string {
+		t.Helper()
+		if !strings.HasPrefix(loc, "/officer/votes/") || !strings.HasSuffix(loc, "?done="+done) {
+			t.Fatalf("redirect %q, want ?done=%s", loc, done)
+		}
+		return strings.TrimPrefix(loc[:strings.Index(loc, "?")], "/officer/votes/")
+	}
+
+	// A draft: saved, not scheduled, until an officer schedules it.
+	st, body, loc := e.post(t, e.officer, "/officer/votes/new", form("Draft vote", "status", "draft"))
+	if st != 303 {
+		t.Fatalf("draft: %d %s", st, body)
+	}
+	id := created(loc, "drafted")
+	if v, _ := e.votes.Find(context.Background(), id); v.Status != ballot.Draft || v.Test {
+		t.Fatalf("draft saved as %s (test %v)", v.Status, v.Test)
+	}
+	_, body = e.page(t, e.officer, loc)
+	for _, want := range []string{"The draft has been saved. It does not open by itself", "This vote is a draft", "<summary>Schedule the vote</summary>",
+		`action="/officer/votes/` + id + `/schedule"`, "<summary>Open the vote now</summary>"} {
+		if !strings.Contains(body, want) {
+			t.Fatalf("draft's page lacks %s: %s", want, body)
+		}
+	}
+	if _, body = e.page(t, e.observer, "/officer/votes/"+id); strings.Contains(body, "/schedule\"") {
+		t.Fatal("an observer sees the schedule action")
+	}
+	if st, _, _ := e.post(t, e.officer, "/officer/votes/"+id+"/schedule", url.Values{}); st != 403 {
+		t.Fatalf("scheduled without CSRF: %d", st)
+	}
+	st, _, loc = e.post(t, e.officer, "/officer/votes/"+id+"/schedule", url.Values{"csrf_token": {csrf}})
+	if st != 303 || loc != "/officer/votes/"+id+"?done=scheduled" {
+		t.Fatalf("schedule: %d %q", st, loc)
+	}
+	if v, _ := e.votes.Find(context.Background(), id); v.Status != ballot.Scheduled {
+		t.Fatalf("after scheduling: %s", v.Status)
+	}
+	if got := auditActions(t, e, id); got["vote.scheduled"] != "officer@example.org" {
+		t.Fatalf("scheduling audited as %v", got)
+	}
+	_, body = e.page(t, e.officer, loc)
+	if !strings.Contains(body, "The vote is scheduled.") || strings.Contains(body, "Schedule the vote") {
+		t.Fatalf("scheduled vote's page: %s", body)
+	}
+
+	// The default schedules the vote.
+	_, _, loc = e.post(t, e.officer, "/officer/votes/new", form("Scheduled vote"))
+	if v, _ := e.votes.Find(context.Background(), created(loc, "created")); v.Status != ballot.Scheduled {
+		t.Fatalf("default saved as %s", v.Status)
+	}
+
+	// A test vote needs its test voters, each with an id and an email.
+	st, body, _ = e.post(t, e.officer, "/officer/votes/new", form("Test run", "test", "yes"))
+	if st != 422 || !strings.Contains(body, `<span class="field-error" id="test_voters-error">a test vote needs its own test roster`) ||
+		!strings.Contains(body, `<input type="checkbox" id="test" name="test" value="yes" checked>`) {
+		t.Fatalf("test vote without voters: %d %s", st, body)
+	}
+	st, body, _ = e.post(t, e.officer, "/officer/votes/new", form("Test run", "test", "yes", "test_voters", "T1 pat@example.org"))
+	if st != 422 || !strings.Contains(body, `id="test_voters-error">line 1: write the employee id, a comma and the email`) ||
+		!strings.Contains(body, `aria-describedby="test_voters-hint test_voters-error"`) {
+		t.Fatalf("bad test voter line: %d %s", st, body)
+	}
+	st, body, loc = e.post(t, e.officer, "/officer/votes/new", form("Test run", "test", "yes",
+		"test_voters", "T1, pat@example.org, Pat Steward\n\nT2, lee@example.org"))
+	if st != 303 {
+		t.Fatalf("test vote: %d %s", st, body)
+	}
+	id = created(loc, "created")
+	v, _ := e.votes.Find(context.Background(), id)
+	if !v.Test || v.Status != ballot.Scheduled || len(v.TestVoters) != 2 ||
+		v.TestVoters[0] != (ballot.Voter{EmployeeID: "T1", Email: "pat@example.org", Name: "Pat Steward"}) || v.TestVoters[1].Email != "lee@example.org" {
+		t.Fatalf("test vote %+v", v)
+	}
+	_, body = e.page(t, e.officer, loc)
+	if !strings.Contains(body, `<span class="badge-test">TEST</span>`) || !strings.Contains(body, "TEST VOTE — only its test voters get a ballot") ||
+		!strings.Contains(body, "Open the test vote now? Each of its test voters") {
+		t.Fatalf("test vote's page: %s", body)
+	}
+	_, body = e.page(t, e.officer, "/officer/votes")
+	if !strings.Contains(body, `">Test run</a> <span class="badge-test">TEST</span>`) {
+		t.Fatalf("list does not mark the test vote: %s", body)
+	}
+	if resp, body := e.call(t, "GET", "/", "", ""); resp.StatusCode != 200 || strings.Contains(body, "Test run") || !strings.Contains(body, "Scheduled vote") {
+		t.Fatalf("home page: %d %s", resp.StatusCode, body)
+	}
+	// A real vote takes no test voters.
+	st, body, _ = e.post(t, e.officer, "/officer/votes/new", form("Real", "test_voters", "T1, pat@example.org"))
+	if st != 422 || !strings.Contains(body, `id="test_voters-error">only a test vote takes a test roster`) {
+		t.Fatalf("real vote with test voters: %d %s", st, body)
+	}
+}

@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"strings"
 	"sync"
@@ -113,6 +114,21 @@ func TestVoteAPIValidationAndRoles(t *testing.T) {
 	wantStatus(t, resp, body, 201, `"status":"scheduled"`)
 	resp, body = e.call(t, "GET", "/api/v1/votes", "", "", bearerOf(observer)...)
 	wantStatus(t, resp, body, 200, `"turnout_percent"`)
+
+	// A draft waits until it is scheduled; scheduling twice is 409.
+	draft := strings.Replace(valid, `"title":"T"`, `"title":"D","draft":true`, 1)
+	resp, body = e.call(t, "POST", "/api/v1/votes", "application/json", draft, bearerOf(officer)...)
+	wantStatus(t, resp, body, 201, `"status":"draft"`)
+	var d struct{ ID string }
+	if err := json.Unmarshal([]byte(body), &d); err != nil || d.ID == "" {
+		t.Fatalf("draft: %v %s", err, body)
+	}
+	resp, body = e.call(t, "POST", "/api/v1/votes/"+d.ID+"/schedule", "", "", bearerOf(observer)...)
+	wantStatus(t, resp, body, 403)
+	resp, body = e.call(t, "POST", "/api/v1/votes/"+d.ID+"/schedule", "", "", bearerOf(officer)...)
+	wantStatus(t, resp, body, 200, `"status":"scheduled"`)
+	resp, body = e.call(t, "POST", "/api/v1/votes/"+d.ID+"/schedule", "", "", bearerOf(officer)...)
+	wantStatus(t, resp, body, 409)
 }
 
 func TestBallotAPI(t *testing.T) {
