@@ -30,6 +30,9 @@ type Config struct {
 	// Logger receives the store's own messages; the embedded server's are
 	// filtered to warnings and errors.
 	Logger *slog.Logger
+	// Sync is the embedded store's commit durability: "full" (the default:
+	// every commit waits for fsync) or "normal" (see startEmbedded).
+	Sync string
 }
 
 // Store is a connected store.
@@ -106,6 +109,18 @@ func (s *Store) startEmbedded(cfg Config) (string, error) {
 		return "", fmt.Errorf("store: removing stale socket %s: %w", sock, err)
 	}
 	u := url.URL{Scheme: "file", Path: dbDir + "/"}
+	switch cfg.Sync {
+	case "", "full":
+	case "normal":
+		// SQLite's synchronous=NORMAL in WAL mode: a commit does not wait
+		// for fsync; the WAL is synced at each checkpoint. A crash of the
+		// process loses nothing (the commits are in the OS's cache); a
+		// power cut or OS crash can lose the commits since the last
+		// checkpoint, acknowledged or not.
+		u.RawQuery = "_pragma=synchronous(normal)"
+	default:
+		return "", fmt.Errorf("store: sync %q: want full or normal", cfg.Sync)
+	}
 	f, err := ferretdb.New(&ferretdb.Config{
 		Listener:  ferretdb.ListenerConfig{Unix: sock},
 		Handler:   "sqlite",

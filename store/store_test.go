@@ -18,11 +18,23 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
+// TestEmbeddedKeepsDataAcrossRestart, with each commit durability
+// (RATIFY_STORE_SYNC); an unknown one is refused by name.
 func TestEmbeddedKeepsDataAcrossRestart(t *testing.T) {
+	for _, sync := range []string{"", "full", "normal"} {
+		t.Run("sync="+sync, func(t *testing.T) { testKeepsData(t, sync) })
+	}
+	_, err := store.Open(context.Background(), store.Config{DBName: "ratify", Dir: t.TempDir(), Sync: "fast"})
+	if err == nil || !strings.Contains(err.Error(), `sync "fast": want full or normal`) {
+		t.Fatalf("sync fast: %v", err)
+	}
+}
+
+func testKeepsData(t *testing.T, sync string) {
 	dir := t.TempDir()
 	ctx := context.Background()
 	open := func() *store.Store {
-		s, err := store.Open(ctx, store.Config{DBName: "ratify", Dir: dir})
+		s, err := store.Open(ctx, store.Config{DBName: "ratify", Dir: dir, Sync: sync})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -45,7 +45,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 
-	st, err := store.Open(ctx, store.Config{URI: cfg.MongoURI, DBName: cfg.DBName, Dir: dir.Path, Logger: log})
+	st, err := store.Open(ctx, store.Config{URI: cfg.MongoURI, DBName: cfg.DBName, Dir: dir.Path, Logger: log, Sync: cfg.StoreSync})
 	if err != nil {
 		return err
 	}
