@@ -1,6 +1,7 @@
 package ballot
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"slices"
@@ -32,7 +33,7 @@ func (s *Service) SendReminders(ctx context.Context, a Actor, voteID string) (in
 	if v.ReminderRound != "" {
 		return 0, wrapCode(ErrBadTransition, fmt.Sprintf("reminders for vote %s are still being queued (round %s); try again when it is done", voteID, v.ReminderRound))
 	}
-	todo, err := s.reminderTodo(ctx, voteID, "")
+	n, err := s.notVotedCount(ctx, voteID)
 	if err != nil {
 		return 0, err
 	}
@@ -46,16 +47,56 @@ func (s *Service) SendReminders(ctx context.Context, a Actor, voteID string) (in
 	if !ok {
 		return 0, wrapCode(ErrBadTransition, fmt.Sprintf("vote %s is no longer open", voteID))
 	}
-	s.audit(ctx, a, "vote.reminders_sent", voteID, map[string]string{"queued": fmt.Sprint(len(todo)), "round": round})
-	if s.d.ReminderInline >= 0 && len(todo) <= s.d.ReminderInline {
-		return len(todo), s.runReminders(ctx, voteID, round)
+	s.audit(ctx, a, "vote.reminders_sent", voteID, map[string]string{"queued": fmt.Sprint(n), "round": round})
+	if s.d.ReminderInline >= 0 && n <= s.d.ReminderInline {
+		return n, s.runReminders(ctx, voteID, round)
 	}
 	s.background(func(ctx context.Context) {
 		if err := s.runReminders(ctx, voteID, round); err != nil {
 			s.d.Logger.Warn("ballot: reminder round stopped; the scheduler resumes it when its lease expires", "vote", voteID, "round", round, "error", err)
 		}
 	})
-	return len(todo), nil
+	return n, nil
+}
+
+// notVotedCount counts the voters of a vote who have not voted and are not
+// revoked. On the embedded store it reads the two collections with the
+// direct scan (about a second for 100,000 voters, where the driver takes
+// about ten seconds each: too long for the request that starts a round).
+func (s *Service) notVotedCount(ctx context.Context, voteID string) (int, error) {
+	if s.d.Scan == nil {
+		todo, err := s.reminderTodo(ctx, voteID, "")
+		return len(todo), err
+	}
+	voted := map[string]bool{}
+	err := s.d.Scan(ctx, s.casts.Name(), func(raw []byte) error {
+		v, err := jsonString(raw, "vote")
+		if err != nil || v != voteID {
+			return err
+		}
+		id, err := jsonString(raw, "_id")
+		voted[id] = true
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("ballot: reminders: %w", err)
+	}
+	n := 0
+	err = s.d.Scan(ctx, s.voters.Name(), func(raw []byte) error {
+		v, err := jsonString(raw, "vote")
+		if err != nil || v != voteID {
+			return err
+		}
+		id, err := jsonString(raw, "_id")
+		if err == nil && !voted[id] && !bytes.Contains(raw, []byte(`"revoked":true`)) {
+			n++
+		}
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("ballot: reminders: %w", err)
+	}
+	return n, nil
 }
 
 // background runs fn on its own goroutine with a context that outlives the

@@ -14,7 +14,7 @@ import (
 // TestReminderRoundInBackground: a round larger than ReminderInline is
 // queued in the background; the request answers with the count at once,
 // a second round while it runs is refused, and every member who has not
-// voted gets exactly one reminder.
+// voted (and was not removed) gets a reminder.
 func TestReminderRoundInBackground(t *testing.T) {
 	e := newEnv(t, 30)
 	ctx := context.Background()
@@ -24,17 +24,21 @@ func TestReminderRoundInBackground(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// One member leaves and loses their link: no reminder for them.
+	if err := e.svc.RemoveVoter(ctx, officer, v.ID, "E00029", false); err != nil {
+		t.Fatal(err)
+	}
 	svc := e.serviceWith("bg", func(d *ballot.Deps) { d.ReminderInline = -1 })
 	n, err := svc.SendReminders(ctx, officer, v.ID)
-	if err != nil || n != 25 {
-		t.Fatalf("SendReminders = %d, %v; want 25", n, err)
+	if err != nil || n != 24 {
+		t.Fatalf("SendReminders = %d, %v; want 24 (30, less 5 who voted and 1 removed)", n, err)
 	}
 	if _, err := svc.SendReminders(ctx, officer, v.ID); err != nil && errs.CodeOf(err) != errs.Conflict {
 		t.Fatalf("a second round while the first runs: %v, want conflict or (if already done) success", err)
 	}
 	svc.WaitBackground()
-	if got := e.mail.count("reminder"); got < 25 {
-		t.Fatalf("%d reminders queued, want at least 25", got)
+	if got := e.mail.count("reminder"); got < 24 || e.mail.has("reminder", "E00029") || e.mail.has("reminder", "E00000") {
+		t.Fatalf("%d reminders queued, want at least 24, none to the removed member or one who voted", got)
 	}
 	if cur, _ := svc.Find(ctx, v.ID); cur.ReminderRound != "" {
 		t.Fatalf("round still recorded after it finished: %q", cur.ReminderRound)
