@@ -51,11 +51,7 @@ func (s *Service) SendReminders(ctx context.Context, a Actor, voteID string) (in
 	if s.d.ReminderInline >= 0 && n <= s.d.ReminderInline {
 		return n, s.runReminders(ctx, voteID, round)
 	}
-	s.background(func(ctx context.Context) {
-		if err := s.runReminders(ctx, voteID, round); err != nil {
-			s.d.Logger.Warn("ballot: reminder round stopped; the scheduler resumes it when its lease expires", "vote", voteID, "round", round, "error", err)
-		}
-	})
+	s.remindInBackground(voteID, round)
 	return n, nil
 }
 
@@ -99,13 +95,16 @@ func (s *Service) notVotedCount(ctx context.Context, voteID string) (int, error)
 	return n, nil
 }
 
-// background runs fn on its own goroutine with a context that outlives the
-// request (a round is resumed after a crash, not after a client leaves).
-func (s *Service) background(fn func(ctx context.Context)) {
+// remindInBackground runs a round on its own goroutine, with a context that
+// outlives the request (a round is resumed after a crash, not after a
+// client leaves).
+func (s *Service) remindInBackground(voteID, round string) {
 	s.bg.Add(1)
 	go func() {
 		defer s.bg.Done()
-		fn(context.Background())
+		if err := s.runReminders(context.Background(), voteID, round); err != nil {
+			s.d.Logger.Warn("ballot: reminder round stopped; the scheduler resumes it when its lease expires", "vote", voteID, "round", round, "error", err)
+		}
 	}()
 }
 
@@ -209,11 +208,6 @@ func (s *Service) resumeReminders(ctx context.Context, v *Vote, now time.Time) e
 		return err
 	}
 	s.d.Logger.Warn("ballot: resuming an interrupted reminder round", "vote", v.ID, "round", v.ReminderRound)
-	round := v.ReminderRound
-	s.background(func(ctx context.Context) {
-		if err := s.runReminders(ctx, v.ID, round); err != nil {
-			s.d.Logger.Warn("ballot: reminder round stopped", "vote", v.ID, "round", round, "error", err)
-		}
-	})
+	s.remindInBackground(v.ID, v.ReminderRound)
 	return nil
 }

@@ -110,15 +110,11 @@ func (s *Server) renderContracts(c *fiber.Ctx, status int, p contractsPage) erro
 		}
 		p.Contracts = append(p.Contracts, r)
 	}
-	if s.cfg.Votes != nil {
-		vs, err := s.cfg.Votes.List(ctx)
-		if err != nil {
-			return err
-		}
-		for _, v := range vs {
-			p.Votes = append(p.Votes, voteOption{ID: v.ID, Title: v.Title, Selected: v.ID == p.Form["vote_id"]})
-		}
+	votes, err := s.voteOptions(ctx, p.Form["vote_id"])
+	if err != nil {
+		return err
 	}
+	p.Votes = votes
 	return s.render(c, status, "officer_contracts", p)
 }
 

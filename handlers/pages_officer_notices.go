@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -198,16 +199,27 @@ func (s *Server) renderMeetings(c *fiber.Ctx, status int, p meetingsPage) error 
 			p.Upcoming = append(p.Upcoming, meetingRowOf(m, loc))
 		}
 	}
-	if s.cfg.Votes != nil {
-		vs, err := s.cfg.Votes.List(ctx)
-		if err != nil {
-			return err
-		}
-		for _, v := range vs {
-			p.Votes = append(p.Votes, voteOption{ID: v.ID, Title: v.Title, Selected: v.ID == p.Form["vote_id"]})
-		}
+	if p.Votes, err = s.voteOptions(ctx, p.Form["vote_id"]); err != nil {
+		return err
 	}
 	return s.render(c, status, "officer_meetings", p)
+}
+
+// voteOptions lists the votes for a form's "which vote" select, selected
+// marking the one already chosen; none when the service runs no votes.
+func (s *Server) voteOptions(ctx context.Context, selected string) ([]voteOption, error) {
+	if s.cfg.Votes == nil {
+		return nil, nil
+	}
+	vs, err := s.cfg.Votes.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]voteOption, len(vs))
+	for i, v := range vs {
+		out[i] = voteOption{ID: v.ID, Title: v.Title, Selected: v.ID == selected}
+	}
+	return out, nil
 }
 
 func meetingRowOf(m notify.Meeting, loc *time.Location) meetingRow {

@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -217,18 +216,7 @@ func TestBrowserAccessibility(t *testing.T) {
 	browserDo(t, bctx, chromedp.EmulateViewport(1024, 900))
 
 	// The results, once published.
-	var v struct{ Status string }
-	if code := officer.json("POST", "/api/v1/votes/"+id+"/close", nil, &v); code != 200 {
-		t.Fatalf("close: %d", code)
-	}
-	for deadline := time.Now().Add(20 * time.Second); officer.json("GET", "/api/v1/votes/"+id+"/results", nil, nil) != 200; time.Sleep(250 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("no results 20 s after the close")
-		}
-	}
-	if code := officer.json("POST", "/api/v1/votes/"+id+"/publish", nil, &v); code != 200 {
-		t.Fatalf("publish: %d", code)
-	}
+	closeAndPublish(t, officer, id)
 	resultsURL := base + "/votes/" + id + "/results?receipt=" + url.QueryEscape(receipt)
 	browserDo(t, bctx, chromedp.Navigate(resultsURL), chromedp.WaitVisible(chromedp.CSS(`.found`)))
 	axeCheck(t, bctx, "results")

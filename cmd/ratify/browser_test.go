@@ -112,18 +112,7 @@ func TestBrowserVote(t *testing.T) {
 		t.Fatalf("second visit shows:\n%s", again)
 	}
 
-	if code := officer.json("POST", "/api/v1/votes/"+v.ID+"/close", nil, &v); code != 200 {
-		t.Fatalf("close: %d", code)
-	}
-	for deadline := time.Now().Add(20 * time.Second); officer.json("GET", "/api/v1/votes/"+v.ID+"/results", nil, nil) != 200; {
-		if time.Now().After(deadline) {
-			t.Fatal("no results 20 s after the close")
-		}
-		time.Sleep(250 * time.Millisecond)
-	}
-	if code := officer.json("POST", "/api/v1/votes/"+v.ID+"/publish", nil, &v); code != 200 {
-		t.Fatalf("publish: %d", code)
-	}
+	closeAndPublish(t, officer, v.ID)
 	browserDo(t, bctx, chromedp.EmulateViewport(1024, 900), chromedp.Navigate(base+"/votes/"+v.ID+"/results"), chromedp.WaitVisible(chromedp.CSS(`#receipt`)))
 	page := browserRun(t, bctx, chromedp.Text(chromedp.CSS(`main`)))
 	saveScreenshot(t, "results.png", browserRun(t, bctx, chromedp.FullScreenshot(100)))

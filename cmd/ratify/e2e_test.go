@@ -299,3 +299,19 @@ func openSampleVote(t *testing.T, p *proc) (*client, string, int) {
 	}
 	return officer, v.ID, v.Eligible
 }
+
+// closeAndPublish closes vote id, waits for its results and publishes them.
+func closeAndPublish(t *testing.T, officer *client, id string) {
+	t.Helper()
+	if code := officer.json("POST", "/api/v1/votes/"+id+"/close", nil, nil); code != 200 {
+		t.Fatalf("close: %d", code)
+	}
+	for deadline := time.Now().Add(20 * time.Second); officer.json("GET", "/api/v1/votes/"+id+"/results", nil, nil) != 200; time.Sleep(250 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("no results 20 s after the close")
+		}
+	}
+	if code := officer.json("POST", "/api/v1/votes/"+id+"/publish", nil, nil); code != 200 {
+		t.Fatalf("publish: %d", code)
+	}
+}

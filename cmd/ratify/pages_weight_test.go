@@ -10,7 +10,6 @@ import (
 	"sort"
 	"strings"
 	"testing"
-	"time"
 )
 
 // maxPageWeight is the most a page may weigh before images: its HTML and
@@ -139,18 +138,7 @@ func TestPageWeight(t *testing.T) {
 	}
 
 	// The results, once published.
-	var v struct{ Status string }
-	if code := officer.json("POST", "/api/v1/votes/"+id+"/close", nil, &v); code != 200 {
-		t.Fatalf("close: %d", code)
-	}
-	for deadline := time.Now().Add(20 * time.Second); officer.json("GET", "/api/v1/votes/"+id+"/results", nil, nil) != 200; time.Sleep(250 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("no results 20 s after the close")
-		}
-	}
-	if code := officer.json("POST", "/api/v1/votes/"+id+"/publish", nil, &v); code != 200 {
-		t.Fatalf("publish: %d", code)
-	}
+	closeAndPublish(t, officer, id)
 	add("/votes/" + id + "/results")
 
 	paths := make([]string, 0, len(weights))
