@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/ratifyhq/ratify/errs"
 )
 
 const localRequestID = "request_id"
@@ -54,6 +55,9 @@ func (s *Server) requestContext(c *fiber.Ctx) (err error) {
 	c.Set("X-Request-ID", id)
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.RequestTimeout)
 	defer cancel()
+	if s.cfg.Durability != nil {
+		ctx = s.cfg.Durability.TrackWrites(ctx)
+	}
 	c.SetUserContext(ctx)
 	defer func() {
 		if r := recover(); r != nil {
@@ -82,7 +86,27 @@ func (s *Server) requestContext(c *fiber.Ctx) (err error) {
 			slog.Duration("duration", time.Since(start)),
 			slog.String("ip", c.IP()))
 	}()
-	return c.Next()
+	err = c.Next()
+	if d := s.cfg.Durability; d != nil && d.Wrote(ctx) {
+		// Nothing this request wrote is acknowledged before it is on the
+		// disk, whatever the answer: a refusal may follow a partial write.
+		if derr := s.awaitDurable(ctx, d, id); derr != nil {
+			err = derr
+		}
+	}
+	return err
+}
+
+// awaitDurable waits for the store's group commit, even past the request's
+// deadline (the commit is done; only the disk is awaited), at most 30 s.
+func (s *Server) awaitDurable(ctx context.Context, d Durability, id string) error {
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	if err := d.Durable(dctx); err != nil {
+		s.log.Error("store: a write could not be made durable", "request_id", id, "error", err)
+		return errs.New(errs.Unavailable, NotDurableMessage)
+	}
+	return nil
 }
 
 // securityHeaders sets the headers every response carries. The CSP allows

@@ -53,9 +53,21 @@ type Config struct {
 	Members Roster
 	// Audit is the audit log (audit.Log).
 	Audit AuditLog
+	// Durability makes what a request wrote durable before its response
+	// leaves (store.Store in group commit mode); nil: every write already
+	// is when it returns.
+	Durability Durability
 	// Location is the union's time zone (RATIFY_TIMEZONE), for pages that
 	// show times outside any vote; nil means UTC.
 	Location *time.Location
+}
+
+// Durability is the store's group commit (store.Store): requests are
+// tracked, and one that wrote waits for Durable before it is answered.
+type Durability interface {
+	TrackWrites(context.Context) context.Context
+	Wrote(context.Context) bool
+	Durable(context.Context) error
 }
 
 // Server is the HTTP layer: a Fiber app and what its handlers call.

@@ -26,6 +26,10 @@ import (
 // StoreUnavailableMessage is what clients read while the store is down.
 const StoreUnavailableMessage = "the database is unavailable; try again in a minute"
 
+// NotDurableMessage is what a client reads when its request's writes
+// could not be confirmed on the disk: they may or may not have been kept.
+const NotDurableMessage = "the database could not confirm that this was saved; try again in a minute (a ballot already cast is refused as already voted)"
+
 // StoreHealth is the store's last known state, kept by Run.
 type StoreHealth struct {
 	ping     func(context.Context) error

@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -69,6 +70,13 @@ type Config struct {
 	// MissingGrace is how long a worker waits for a message listed in a batch
 	// to be stored before giving up on it (default 2 minutes).
 	MissingGrace time.Duration
+
+	// Durable, if set, is called before each message leaves and must
+	// return once everything written so far is on the disk (the embedded
+	// store's group commit, store.Store.Durable): a link in a message must
+	// not point to a token a power cut could take back, nor a message go
+	// out twice because its previous delivery was not recorded for good.
+	Durable func(context.Context) error
 
 	Logger *slog.Logger
 	// Now returns the current time (default time.Now).

@@ -228,6 +228,11 @@ func (o *Outbox) attempt(ctx context.Context, conn sendConn, d *messageDoc) (res
 		if err := o.limiter.wait(ctx); err != nil {
 			return res, err
 		}
+		if o.cfg.Durable != nil {
+			if err := o.cfg.Durable(ctx); err != nil {
+				return res, err
+			}
+		}
 		var temp bool
 		response, temp, err = conn.send(ctx, d.ID, msg)
 		switch {

@@ -31,7 +31,9 @@ type Config struct {
 	// filtered to warnings and errors.
 	Logger *slog.Logger
 	// Sync is the embedded store's commit durability: "full" (the default:
-	// every commit waits for fsync) or "normal" (see startEmbedded).
+	// every commit waits for fsync), "group" (commits do not wait; Durable
+	// waits for one fsync shared by every caller, see durable.go) or
+	// "normal" (nothing waits for the disk, see startEmbedded).
 	Sync string
 }
 
@@ -47,6 +49,7 @@ type Store struct {
 	stopped chan struct{}
 	socket  string
 	scan    scanner
+	group   *groupSync // group commit; nil unless Sync is "group"
 }
 
 // Open connects to the store described by cfg, starting the embedded server
@@ -75,6 +78,9 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		SetConnectTimeout(time.Second).
 		SetHeartbeatInterval(time.Second).
 		SetMaxPoolSize(128)
+	if s.group != nil {
+		opts.SetMonitor(writeMonitor())
+	}
 	client, err := mongo.Connect(opts)
 	if err != nil {
 		s.Close(context.Background())
@@ -111,6 +117,10 @@ func (s *Store) startEmbedded(cfg Config) (string, error) {
 	u := url.URL{Scheme: "file", Path: dbDir + "/"}
 	switch cfg.Sync {
 	case "", "full":
+	case "group":
+		u.RawQuery = "_pragma=synchronous(normal)"
+		w := &walSyncer{dir: dbDir, seen: map[uint64]bool{}}
+		s.group = &groupSync{sync: w.syncAll}
 	case "normal":
 		// SQLite's synchronous=NORMAL in WAL mode: a commit does not wait
 		// for fsync; the WAL is synced at each checkpoint. A crash of the
@@ -119,7 +129,7 @@ func (s *Store) startEmbedded(cfg Config) (string, error) {
 		// checkpoint, acknowledged or not.
 		u.RawQuery = "_pragma=synchronous(normal)"
 	default:
-		return "", fmt.Errorf("store: sync %q: want full or normal", cfg.Sync)
+		return "", fmt.Errorf("store: sync %q: want full, group or normal", cfg.Sync)
 	}
 	f, err := ferretdb.New(&ferretdb.Config{
 		Listener:  ferretdb.ListenerConfig{Unix: sock},
@@ -160,11 +170,14 @@ func (s *Store) Ping(ctx context.Context) error {
 // Close disconnects and stops the embedded server, if any.
 func (s *Store) Close(ctx context.Context) error {
 	var err error
+	if s.group != nil && s.Client != nil {
+		err = s.Durable(ctx)
+	}
 	if s.scan.db != nil {
 		s.scan.db.Close()
 	}
 	if s.Client != nil {
-		err = s.Client.Disconnect(ctx)
+		err = errors.Join(err, s.Client.Disconnect(ctx))
 	}
 	if s.stop != nil {
 		s.stop()

@@ -21,11 +21,11 @@ import (
 // TestEmbeddedKeepsDataAcrossRestart, with each commit durability
 // (RATIFY_STORE_SYNC); an unknown one is refused by name.
 func TestEmbeddedKeepsDataAcrossRestart(t *testing.T) {
-	for _, sync := range []string{"", "full", "normal"} {
+	for _, sync := range []string{"", "full", "group", "normal"} {
 		t.Run("sync="+sync, func(t *testing.T) { testKeepsData(t, sync) })
 	}
 	_, err := store.Open(context.Background(), store.Config{DBName: "ratify", Dir: t.TempDir(), Sync: "fast"})
-	if err == nil || !strings.Contains(err.Error(), `sync "fast": want full or normal`) {
+	if err == nil || !strings.Contains(err.Error(), `sync "fast": want full, group or normal`) {
 		t.Fatalf("sync fast: %v", err)
 	}
 }

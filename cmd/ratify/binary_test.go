@@ -205,11 +205,11 @@ func TestConfigFlagsWinAndSecretsAreMasked(t *testing.T) {
 	if _, _, err := parseConfig("t", []string{"-base-url", "ftp://x"}, func(string) string { return "" }, io.Discard); err == nil {
 		t.Fatal("ftp base URL accepted")
 	}
-	if cfg.StoreSync != "full" {
-		t.Fatalf("store sync defaults to %q, want full", cfg.StoreSync)
+	if cfg.StoreSync != "group" {
+		t.Fatalf("store sync defaults to %q, want group", cfg.StoreSync)
 	}
 	if _, _, err := parseConfig("t", nil, func(k string) string { return map[string]string{"RATIFY_STORE_SYNC": "off"}[k] }, io.Discard); err == nil ||
-		!strings.Contains(err.Error(), `store sync "off" (RATIFY_STORE_SYNC): want full or normal`) {
+		!strings.Contains(err.Error(), `store sync "off" (RATIFY_STORE_SYNC): want group, full or normal`) {
 		t.Fatalf("store sync off: %v", err)
 	}
 }

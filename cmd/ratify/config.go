@@ -64,7 +64,7 @@ var settings = []setting{
 	{"log-level", "RATIFY_LOG_LEVEL", "info", "debug, info, warn or error", false, func(c *config) *string { return &c.LogLevel }},
 	{"log-format", "RATIFY_LOG_FORMAT", "", "text or json (default: text on a terminal, json otherwise)", false, func(c *config) *string { return &c.LogFormat }},
 	{"secret", "RATIFY_SECRET", "", "signing secret (default: generated once into the data directory)", true, func(c *config) *string { return &c.Secret }},
-	{"store-sync", "RATIFY_STORE_SYNC", "full", "embedded store: full (every commit waits for the disk) or normal (faster; a power cut can lose the last commits)", false, func(c *config) *string { return &c.StoreSync }},
+	{"store-sync", "RATIFY_STORE_SYNC", "group", "embedded store: group (a request that wrote is answered, and mail leaves, once one disk sync shared by all waiting requests has covered it), full (every commit waits for its own disk sync) or normal (nothing waits for the disk: a power cut can lose acknowledged ballots)", false, func(c *config) *string { return &c.StoreSync }},
 	{"pprof-addr", "RATIFY_PPROF_ADDR", "", "if set, serve /debug/pprof on this separate (admin-only) address", false, func(c *config) *string { return &c.PprofAddr }},
 	{"smtp-host", "RATIFY_SMTP_HOST", "", "SMTP server; empty delivers mail to files in the data directory", false, func(c *config) *string { return &c.SMTPHost }},
 	{"smtp-port", "RATIFY_SMTP_PORT", "587", "SMTP port", false, func(c *config) *string { return &c.SMTPPort }},
@@ -111,9 +111,9 @@ func parseConfig(name string, args []string, getenv func(string) string, out io.
 		return nil, nil, fmt.Errorf("log format %q: want text or json", c.LogFormat)
 	}
 	switch c.StoreSync {
-	case "full", "normal":
+	case "group", "full", "normal":
 	default:
-		return nil, nil, fmt.Errorf("store sync %q (RATIFY_STORE_SYNC): want full or normal", c.StoreSync)
+		return nil, nil, fmt.Errorf("store sync %q (RATIFY_STORE_SYNC): want group, full or normal", c.StoreSync)
 	}
 	return c, fs.Args(), nil
 }

@@ -65,6 +65,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
+	mailCfg.Durable = st.Durable // no link leaves before its token is on the disk
 	outbox := notify.NewOutbox(st.DB, mailCfg)
 	if err := outbox.EnsureIndexes(ctx); err != nil {
 		return err
@@ -134,7 +135,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Notifications: outbox, Board: board, DevMailDir: outbox.MailDir(), NotificationAudit: accounts.audit,
 		Contracts: agreements, ContractVersions: agreementVersions, ContractAudit: accounts.audit,
 		Secret: secret, Officers: accounts.officers, Members: accounts.members, Audit: accounts.audit,
-		Votes: votes, Location: unionLocation(cfg.TimeZone)})
+		Votes: votes, Location: unionLocation(cfg.TimeZone), Durability: st})
 	if err != nil {
 		return err
 	}
