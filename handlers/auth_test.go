@@ -18,6 +18,7 @@ import (
 	"github.com/ratifyhq/ratify/handlers"
 	"github.com/ratifyhq/ratify/members"
 	"github.com/ratifyhq/ratify/officers"
+	"github.com/ratifyhq/ratify/store"
 	"github.com/ratifyhq/ratify/storetest"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 )
@@ -56,7 +57,12 @@ var authSecret = []byte("handlers-test-secret-of-at-least-32-chars")
 
 func newAuthEnv(t *testing.T, baseURL string) *authEnv {
 	t.Helper()
-	st := storetest.Open(t)
+	return newAuthEnvOn(t, baseURL, storetest.Open(t))
+}
+
+// newAuthEnvOn is newAuthEnv on a given store.
+func newAuthEnvOn(t *testing.T, baseURL string, st *store.Store) *authEnv {
+	t.Helper()
 	db := st.DB
 	ctx := context.Background()
 	e := &authEnv{log: audit.NewLog(db), logs: &syncBuffer{}, db: db}

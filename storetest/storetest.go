@@ -18,11 +18,18 @@ import (
 // speed or holds many documents.
 func Open(t testing.TB) *store.Store {
 	t.Helper()
+	return OpenSync(t, "")
+}
+
+// OpenSync is Open with a commit durability (store.Config.Sync): "group"
+// gives the service's default group commit.
+func OpenSync(t testing.TB, sync string) *store.Store {
+	t.Helper()
 	dir := t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	s, err := store.Open(ctx, store.Config{DBName: "ratify_test", Dir: dir, Logger: log})
+	s, err := store.Open(ctx, store.Config{DBName: "ratify_test", Dir: dir, Logger: log, Sync: sync})
 	if err != nil {
 		t.Fatalf("storetest: %v", err)
 	}

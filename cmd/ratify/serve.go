@@ -167,6 +167,6 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err := srv.App().ShutdownWithTimeout(10 * time.Second); err != nil {
 		log.Warn("http shutdown", "error", err)
 	}
-	log.LogAttrs(context.Background(), slog.LevelInfo, "stopped")
+	log.LogAttrs(context.Background(), slog.LevelInfo, "stopped", slog.Int64("store_sync_rounds", st.SyncRounds()))
 	return nil
 }
