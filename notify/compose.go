@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/mail"
+	"strings"
 	"time"
 
 	ics "github.com/arran4/golang-ical"
@@ -124,7 +125,7 @@ func (o *Outbox) meetingICS(d *messageDoc) ([]byte, error) {
 	ev.SetSequence(0)
 	ev.SetStartAt(start.UTC())
 	ev.SetEndAt(end.UTC())
-	ev.SetSummary(title)
+	ev.SetSummary(icsText(title))
 	desc, _ := v["description"].(string)
 	if url, _ := v["url"].(string); url != "" {
 		ev.SetURL(url)
@@ -135,10 +136,19 @@ func (o *Outbox) meetingICS(d *messageDoc) ([]byte, error) {
 		desc += "Join: " + url
 	}
 	if desc != "" {
-		ev.SetDescription(desc)
+		ev.SetDescription(icsText(desc))
 	}
 	ev.SetOrganizer("mailto:"+addressOf(o.cfg.From), ics.WithCN(o.cfg.Union))
 	return []byte(cal.Serialize()), nil
+}
+
+// icsText turns every line break (CRLF, CR) into LF, which golang-ical
+// escapes as \n in a text value; it leaves a CR as is, and some calendars
+// read a bare CR as the end of a line, so that the text after it (a
+// meeting's title or description, as an officer typed it) would become a
+// property of the event.
+func icsText(s string) string {
+	return strings.NewReplacer("\r\n", "\n", "\r", "\n").Replace(s)
 }
 
 func addressOf(s string) string {
