@@ -55,14 +55,25 @@ func (s *Server) requestContext(c *fiber.Ctx) (err error) {
 	c.Set("X-Request-ID", id)
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.RequestTimeout)
 	defer cancel()
-	if s.cfg.Durability != nil {
-		ctx = s.cfg.Durability.TrackWrites(ctx)
-	}
 	c.SetUserContext(ctx)
+	probe := c.Path() == "/healthz" || c.Path() == "/readyz" || strings.HasPrefix(c.Path(), "/static/")
+	stopped := false // the store has stopped saving: answered at once
 	defer func() {
 		if r := recover(); r != nil {
 			s.log.Error("panic", "request_id", id, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 			err = fmt.Errorf("panic: %v", r)
+		}
+		if d := s.cfg.Durability; d != nil && !probe && !stopped {
+			// No answer, whatever it is, leaves before what it reports is
+			// on the disk: the request's own writes (a refusal may follow
+			// a partial write) and any other write it may have read.
+			if derr := s.awaitDurable(ctx, d, id); derr != nil {
+				err = derr
+				// What the handler promised (a session cookie, a redirect
+				// to the saved thing) does not stand.
+				c.Response().Header.DelAllCookies()
+				c.Response().Header.Del(fiber.HeaderLocation)
+			}
 		}
 		if err != nil {
 			if herr := s.errorHandler(c, err); herr != nil {
@@ -75,7 +86,7 @@ func (s *Server) requestContext(c *fiber.Ctx) (err error) {
 		if status >= 500 {
 			level = slog.LevelWarn
 		}
-		if c.Path() == "/healthz" || c.Path() == "/readyz" || strings.HasPrefix(c.Path(), "/static/") {
+		if probe {
 			level = slog.LevelDebug
 		}
 		s.log.LogAttrs(ctx, level, "request",
@@ -86,19 +97,16 @@ func (s *Server) requestContext(c *fiber.Ctx) (err error) {
 			slog.Duration("duration", time.Since(start)),
 			slog.String("ip", c.IP()))
 	}()
-	err = c.Next()
-	if d := s.cfg.Durability; d != nil && d.Wrote(ctx) {
-		// Nothing this request wrote is acknowledged before it is on the
-		// disk, whatever the answer: a refusal may follow a partial write.
-		if derr := s.awaitDurable(ctx, d, id); derr != nil {
-			err = derr
-		}
+	if d := s.cfg.Durability; d != nil && !probe && d.SyncFailed() != nil {
+		stopped = true // nothing can be saved: do not start
+		return errs.New(errs.Unavailable, StoreStoppedMessage)
 	}
-	return err
+	return c.Next()
 }
 
-// awaitDurable waits for the store's group commit, even past the request's
-// deadline (the commit is done; only the disk is awaited), at most 30 s.
+// awaitDurable waits for the store's group commit (at once when nothing
+// is waiting for the disk), even past the request's deadline (the commits
+// are done; only the disk is awaited), at most 30 s.
 func (s *Server) awaitDurable(ctx context.Context, d Durability, id string) error {
 	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()

@@ -53,8 +53,8 @@ type Config struct {
 	Members Roster
 	// Audit is the audit log (audit.Log).
 	Audit AuditLog
-	// Durability makes what a request wrote durable before its response
-	// leaves (store.Store in group commit mode); nil: every write already
+	// Durability holds each answer until the writes it may report are
+	// durable (store.Store in group commit mode); nil: every write already
 	// is when it returns.
 	Durability Durability
 	// Location is the union's time zone (RATIFY_TIMEZONE), for pages that
@@ -62,12 +62,13 @@ type Config struct {
 	Location *time.Location
 }
 
-// Durability is the store's group commit (store.Store): requests are
-// tracked, and one that wrote waits for Durable before it is answered.
+// Durability is the store's group commit (store.Store): no answer leaves
+// before the writes it may report are on the disk.
 type Durability interface {
-	TrackWrites(context.Context) context.Context
-	Wrote(context.Context) bool
+	// Durable returns once every write finished so far is on the disk.
 	Durable(context.Context) error
+	// SyncFailed is a final disk failure: nothing can be saved any more.
+	SyncFailed() error
 }
 
 // Server is the HTTP layer: a Fiber app and what its handlers call.

@@ -30,6 +30,10 @@ const StoreUnavailableMessage = "the database is unavailable; try again in a min
 // could not be confirmed on the disk: they may or may not have been kept.
 const NotDurableMessage = "the database could not confirm that this was saved; try again in a minute (a ballot already cast is refused as already voted)"
 
+// StoreStoppedMessage is what clients read after a disk failure made the
+// store refuse to save anything until the service is restarted.
+const StoreStoppedMessage = "the database has stopped saving after a disk error; the service must be restarted; try again later"
+
 // StoreHealth is the store's last known state, kept by Run.
 type StoreHealth struct {
 	ping     func(context.Context) error

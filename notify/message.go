@@ -74,8 +74,9 @@ type Config struct {
 	// Durable, if set, is called before each message leaves and must
 	// return once everything written so far is on the disk (the embedded
 	// store's group commit, store.Store.Durable): a link in a message must
-	// not point to a token a power cut could take back, nor a message go
-	// out twice because its previous delivery was not recorded for good.
+	// not point to a token a power cut could take back. (The message last
+	// sent before a power cut may still go out again: its "sent" mark
+	// follows the send, as with every store.)
 	Durable func(context.Context) error
 
 	Logger *slog.Logger

@@ -4,13 +4,16 @@ package store
 //
 // With Sync "group" (the service's default) SQLite runs with
 // synchronous=NORMAL: a commit is written to the write-ahead log but does
-// not wait for the disk. Before anything leaves the process that depends on
-// a commit (the HTTP response to a request that wrote, an email whose link
-// needs the tokens stored before it), the caller asks for Durable: it
-// waits for one fdatasync of the write-ahead log that began after the
-// call, shared with every other caller waiting at that moment. What SQLite
-// in synchronous=FULL does for each commit is done once for all the
-// commits of a round; what is acknowledged is on the disk either way.
+// not wait for the disk. Before anything leaves the process (an HTTP
+// response, an email whose link needs the tokens stored before it), the
+// caller asks for Durable. When every write that has finished in this
+// process is already covered by a finished sync, Durable returns at once;
+// otherwise it waits for one fdatasync of the write-ahead log that began
+// after the call, shared with every other caller waiting at that moment.
+// So nothing a response or a message shows (its own writes, or another
+// request's it read) can be taken back by a power cut. What SQLite in
+// synchronous=FULL does for each commit is done once for all the commits
+// of a round.
 //
 // Why this holds: in WAL mode a committed transaction is a run of frames
 // appended to the -wal file, the last one marked as a commit; on opening,
@@ -26,9 +29,14 @@ package store
 // store as it was at some instant, as after a SIGKILL.
 //
 // An fdatasync that fails leaves the kernel's pages in an unknown state
-// (a later one may succeed without having written them), so the first
-// failure is final: every later Durable fails too, writes are answered
-// with 503, and the service must be restarted to recover from the disk.
+// (a later one may succeed without having written them), so such a
+// failure is final: every later Durable fails too, SyncFailed reports it,
+// the service answers 503 to everything but /healthz, and it must be
+// restarted to recover from the disk. The log files are kept open from
+// the first time they are seen, because Linux reports a write-back error
+// to each open descriptor once, and not to one opened after another
+// descriptor (SQLite's own) has seen it. Other errors (listing the
+// directory, opening a file) fail their round only.
 
 import (
 	"context"
@@ -36,6 +44,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -50,10 +59,15 @@ import (
 type groupSync struct {
 	sync func() error
 
+	// written counts the write commands that have finished (the driver's
+	// monitor); covered is what written was when the last successful
+	// round began: when written <= covered, nothing is waiting for the disk.
+	written, covered atomic.Uint64
+
 	mu      sync.Mutex
 	next    *syncRound // the round callers join; nil when nobody waits
 	running bool
-	failed  error // the first failure, final
+	failed  error // a failed fdatasync, final
 	rounds  atomic.Int64
 }
 
@@ -62,13 +76,23 @@ type syncRound struct {
 	err  error
 }
 
-// wait returns once a sync that began after the call has ended.
+// finalError is a failed fdatasync or fsync: see the top of this file.
+type finalError struct{ err error }
+
+func (e finalError) Error() string { return e.err.Error() }
+func (e finalError) Unwrap() error { return e.err }
+
+// wait returns once every write finished before the call is on the disk.
 func (g *groupSync) wait(ctx context.Context) error {
 	g.mu.Lock()
 	if g.failed != nil {
 		err := g.failed
 		g.mu.Unlock()
 		return err
+	}
+	if g.written.Load() <= g.covered.Load() {
+		g.mu.Unlock()
+		return nil
 	}
 	if g.next == nil {
 		g.next = &syncRound{done: make(chan struct{})}
@@ -97,78 +121,172 @@ func (g *groupSync) loop() {
 			return
 		}
 		g.next = nil // callers from now on join a round that begins after this one
-		failed := g.failed
+		r.err = g.failed
 		g.mu.Unlock()
-		r.err = failed
-		if failed == nil {
+		if r.err == nil {
 			g.rounds.Add(1)
-			if err := g.sync(); err != nil {
+			written := g.written.Load() // every write counted here finished before the sync begins
+			err := g.sync()
+			var final finalError
+			switch {
+			case err == nil:
+				g.covered.Store(written)
+			case errors.As(err, &final):
 				r.err = fmt.Errorf("store: the write-ahead log could not be written to disk, so recent writes may be lost; restart the service: %w", err)
 				g.mu.Lock()
 				g.failed = r.err
 				g.mu.Unlock()
+			default:
+				r.err = fmt.Errorf("store: syncing the write-ahead log: %w", err)
 			}
 		}
 		close(r.done)
 	}
 }
 
-// walSyncer fdatasyncs every SQLite write-ahead log in dir, and the
-// directory itself the first time it sees a log file it had not seen (a
-// new log file's name must survive too).
+// failure is the final failure, if any.
+func (g *groupSync) failure() error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.failed
+}
+
+// walSyncer fdatasyncs every SQLite write-ahead log in dir through a
+// descriptor it keeps open, and fsyncs the directory (and, the first time,
+// its parent) whenever a log file appears or is replaced, so that the
+// file's name survives too.
 type walSyncer struct {
-	dir  string
-	seen map[uint64]bool // inodes of the log files already synced once
+	dir string
+
+	mu       sync.Mutex
+	files    map[string]*walFile // by file name
+	synced   []string            // the paths the last round synced (tests)
+	dirSyncs int                 // rounds that synced the directory (tests)
+	closed   bool
+	first    bool // the directories have been synced once
+}
+
+type walFile struct {
+	f   *os.File
+	ino uint64
+}
+
+func newWALSyncer(dir string) *walSyncer {
+	return &walSyncer{dir: dir, files: map[string]*walFile{}}
 }
 
 func (w *walSyncer) syncAll() error {
-	paths, err := filepath.Glob(filepath.Join(w.dir, "*.sqlite-wal"))
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed {
+		return errors.New("the store is closed")
+	}
+	ents, err := os.ReadDir(w.dir)
 	if err != nil {
 		return err
 	}
-	newFile := false
-	for _, p := range paths {
-		f, err := os.Open(p)
-		if errors.Is(err, os.ErrNotExist) {
+	present := map[string]bool{}
+	changed := !w.first
+	w.synced = w.synced[:0]
+	for _, e := range ents {
+		name := e.Name()
+		if !strings.HasSuffix(name, ".sqlite-wal") {
+			continue
+		}
+		p := filepath.Join(w.dir, name)
+		var st syscall.Stat_t
+		if err := syscall.Stat(p, &st); errors.Is(err, syscall.ENOENT) {
 			continue // removed by a checkpoint at close: its frames are in the database file
+		} else if err != nil {
+			return fmt.Errorf("stat %s: %w", p, err)
 		}
-		if err != nil {
-			return err
-		}
-		err = syscall.Fdatasync(int(f.Fd()))
-		if err == nil {
-			var st syscall.Stat_t
-			if syscall.Fstat(int(f.Fd()), &st) == nil && !w.seen[st.Ino] {
-				w.seen[st.Ino], newFile = true, true
+		present[name] = true
+		wf := w.files[name]
+		if wf == nil || wf.ino != st.Ino {
+			f, err := os.Open(p)
+			if err != nil {
+				return err
 			}
+			var fst syscall.Stat_t
+			if err := syscall.Fstat(int(f.Fd()), &fst); err != nil {
+				f.Close()
+				return err
+			}
+			if wf != nil {
+				wf.f.Close() // the replaced file: its frames were checkpointed before it went
+			}
+			wf = &walFile{f: f, ino: fst.Ino}
+			w.files[name] = wf
+			changed = true
 		}
-		f.Close()
-		if err != nil {
-			return fmt.Errorf("fdatasync %s: %w", p, err)
+		if err := syscall.Fdatasync(int(wf.f.Fd())); err != nil {
+			return finalError{fmt.Errorf("fdatasync %s: %w", p, err)}
+		}
+		w.synced = append(w.synced, p)
+	}
+	for name, wf := range w.files {
+		if !present[name] {
+			wf.f.Close()
+			delete(w.files, name)
 		}
 	}
-	if newFile {
-		d, err := os.Open(w.dir)
-		if err != nil {
-			return err
+	if changed {
+		dirs := []string{w.dir}
+		if !w.first {
+			dirs = append(dirs, filepath.Dir(w.dir))
 		}
-		defer d.Close()
-		if err := d.Sync(); err != nil {
-			return fmt.Errorf("fsync %s: %w", w.dir, err)
+		for _, d := range dirs {
+			if err := syncDir(d); err != nil {
+				return err
+			}
 		}
+		w.first = true
+		w.dirSyncs++
 	}
 	return nil
 }
 
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return finalError{fmt.Errorf("fsync %s: %w", dir, err)}
+	}
+	return nil
+}
+
+// close releases the descriptors; later rounds fail (not finally).
+func (w *walSyncer) close() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, wf := range w.files {
+		wf.f.Close()
+	}
+	w.files, w.closed = nil, true
+}
+
 // Durable returns once everything this process wrote before the call is on
 // the disk. It is immediate except with the embedded store in group
-// commit mode, where it waits for a shared fdatasync of the write-ahead
-// log (see the top of this file).
+// commit mode while some finished write is not yet covered by a sync; then
+// it waits for a shared fdatasync of the write-ahead log (see the top of
+// this file).
 func (s *Store) Durable(ctx context.Context) error {
 	if s.group == nil {
 		return nil
 	}
 	return s.group.wait(ctx)
+}
+
+// SyncFailed is the group commit's final failure (a failed fdatasync), or
+// nil. Once it is set nothing more can be made durable until a restart.
+func (s *Store) SyncFailed() error {
+	if s.group == nil {
+		return nil
+	}
+	return s.group.failure()
 }
 
 // SyncRounds is how many group-commit rounds have run (0 outside group mode).
@@ -179,27 +297,9 @@ func (s *Store) SyncRounds() int64 {
 	return s.group.rounds.Load()
 }
 
-type writeFlagKey struct{}
-
-// TrackWrites returns ctx marked so that Wrote(ctx) reports whether any
-// command that may write ran under it (or a context derived from it).
-// Outside group mode it returns ctx unchanged and Wrote is always false:
-// every commit is already durable when it returns.
-func (s *Store) TrackWrites(ctx context.Context) context.Context {
-	if s.group == nil {
-		return ctx
-	}
-	return context.WithValue(ctx, writeFlagKey{}, new(atomic.Bool))
-}
-
-// Wrote reports whether a command that may write ran under ctx since
-// TrackWrites marked it.
-func (s *Store) Wrote(ctx context.Context) bool {
-	f, _ := ctx.Value(writeFlagKey{}).(*atomic.Bool)
-	return f != nil && f.Load()
-}
-
 // readCommands never change data; every other command counts as a write.
+// (aggregate could write with $out or $merge; Ratify uses neither, and
+// FerretDB 1.24 supports neither.)
 var readCommands = map[string]bool{
 	"find": true, "getMore": true, "aggregate": true, "count": true, "distinct": true,
 	"listCollections": true, "listIndexes": true, "listDatabases": true, "ping": true,
@@ -209,16 +309,19 @@ var readCommands = map[string]bool{
 	"saslStart": true, "saslContinue": true, "getLog": true, "whatsmyuri": true,
 }
 
-// writeMonitor marks the tracked context of every command that may write.
-// The driver calls Started with the operation's context, which carries
-// the caller's values.
-func writeMonitor() *event.CommandMonitor {
-	return &event.CommandMonitor{Started: func(ctx context.Context, e *event.CommandStartedEvent) {
-		if readCommands[e.CommandName] {
-			return
+// writeMonitor counts every command that may have written once it has
+// finished, succeeded or not (a refused write may have changed something
+// first). The driver publishes the event before the operation returns to
+// its caller, so a caller's own writes are counted before it asks for
+// Durable.
+func writeMonitor(g *groupSync) *event.CommandMonitor {
+	finished := func(name string) {
+		if !readCommands[name] {
+			g.written.Add(1)
 		}
-		if f, ok := ctx.Value(writeFlagKey{}).(*atomic.Bool); ok {
-			f.Store(true)
-		}
-	}}
+	}
+	return &event.CommandMonitor{
+		Succeeded: func(_ context.Context, e *event.CommandSucceededEvent) { finished(e.CommandName) },
+		Failed:    func(_ context.Context, e *event.CommandFailedEvent) { finished(e.CommandName) },
+	}
 }

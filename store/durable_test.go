@@ -2,76 +2,75 @@ package store_test
 
 import (
 	"context"
-	"os"
 	"path/filepath"
+	"slices"
 	"testing"
-	"time"
 
-	"github.com/ratifyhq/ratify/storetest"
+	"github.com/ratifyhq/ratify/store"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
-// TestGroupCommitTracksWrites: in group mode a tracked context knows
-// whether a command that writes ran under it (or under a context derived
-// from it), and Durable runs a sync of the write-ahead log.
-func TestGroupCommitTracksWrites(t *testing.T) {
-	s := storetest.OpenSync(t, "group")
+// TestGroupCommitCoversFinishedWrites: in group mode Durable syncs the
+// write-ahead log when a write (even a refused one) has finished since the
+// last sync, and returns at once when none has; reads cost nothing. The data
+// directory's name has glob metacharacters: the log is still found.
+func TestGroupCommitCoversFinishedWrites(t *testing.T) {
+	ctx := context.Background()
+	s, err := store.Open(ctx, store.Config{DBName: "ratify", Dir: filepath.Join(t.TempDir(), "data[prod]"), Sync: "group"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close(ctx)
 	c := s.DB.Collection("things")
-	bg := context.Background()
-
-	ctx := s.TrackWrites(bg)
-	c.FindOne(ctx, bson.M{"_id": "nothing"})
+	if _, err := c.InsertOne(ctx, bson.M{"_id": "a"}); err != nil {
+		t.Fatal(err)
+	}
+	durable := func(wantRound bool, what string) {
+		t.Helper()
+		before := s.SyncRounds()
+		if err := s.Durable(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got := s.SyncRounds() - before; got != map[bool]int64{true: 1, false: 0}[wantRound] {
+			t.Fatalf("after %s: %d sync rounds, want round=%v", what, got, wantRound)
+		}
+	}
+	durable(true, "an insert")
+	if got, want := store.SyncedPaths(s), []string{s.SQLitePath + "-wal"}; !slices.Equal(got, want) {
+		t.Fatalf("synced %q, want %q", got, want)
+	}
+	durable(false, "nothing new")
+	c.FindOne(ctx, bson.M{"_id": "a"})
 	if _, err := c.CountDocuments(ctx, bson.M{}); err != nil {
 		t.Fatal(err)
 	}
-	if s.Wrote(ctx) {
-		t.Fatal("reads marked the context as having written")
-	}
-	child, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	if _, err := c.InsertOne(child, bson.M{"_id": "a"}); err != nil {
-		t.Fatal(err)
-	}
-	if !s.Wrote(ctx) {
-		t.Fatal("an insert under a derived context did not mark the request")
-	}
-	// A refused write is still a write: it may have changed something
-	// before it failed.
-	ctx2 := s.TrackWrites(bg)
-	if _, err := c.InsertOne(ctx2, bson.M{"_id": "a"}); err == nil {
+	durable(false, "reads only")
+	if _, err := c.InsertOne(ctx, bson.M{"_id": "a"}); err == nil {
 		t.Fatal("duplicate _id accepted")
 	}
-	if !s.Wrote(ctx2) {
-		t.Fatal("a failed insert did not mark the request")
-	}
-	if s.Wrote(bg) {
-		t.Fatal("an untracked context reports a write")
-	}
-
-	if _, err := os.Stat(filepath.Clean(s.SQLitePath + "-wal")); err != nil {
-		t.Fatalf("no write-ahead log next to %s: %v", s.SQLitePath, err)
-	}
-	before := s.SyncRounds()
-	if err := s.Durable(bg); err != nil {
+	durable(true, "a refused insert (it may have written before failing)")
+	if _, err := c.UpdateOne(ctx, bson.M{"_id": "a"}, bson.M{"$set": bson.M{"n": 2}}); err != nil {
 		t.Fatal(err)
 	}
-	if s.SyncRounds() != before+1 {
-		t.Fatalf("sync rounds %d -> %d, want one more", before, s.SyncRounds())
+	durable(true, "an update")
+	if s.SyncFailed() != nil {
+		t.Fatal(s.SyncFailed())
 	}
 }
 
-// TestFullModeNeedsNoBarrier: with every commit synced by SQLite, nothing
-// is tracked and Durable returns at once.
+// TestFullModeNeedsNoBarrier: with every commit synced by SQLite, Durable
+// returns at once and no round ever runs.
 func TestFullModeNeedsNoBarrier(t *testing.T) {
-	s := storetest.OpenSync(t, "full")
-	ctx := s.TrackWrites(context.Background())
+	ctx := context.Background()
+	s, err := store.Open(ctx, store.Config{DBName: "ratify", Dir: t.TempDir(), Sync: "full"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close(ctx)
 	if _, err := s.DB.Collection("things").InsertOne(ctx, bson.M{"_id": "a"}); err != nil {
 		t.Fatal(err)
 	}
-	if s.Wrote(ctx) {
-		t.Fatal("full mode tracks writes")
-	}
-	if err := s.Durable(ctx); err != nil || s.SyncRounds() != 0 {
-		t.Fatalf("Durable = %v, rounds %d; want nil and 0", err, s.SyncRounds())
+	if err := s.Durable(ctx); err != nil || s.SyncRounds() != 0 || s.SyncFailed() != nil {
+		t.Fatalf("Durable = %v, rounds %d, failed %v; want nil, 0, nil", err, s.SyncRounds(), s.SyncFailed())
 	}
 }

@@ -50,6 +50,7 @@ type Store struct {
 	socket  string
 	scan    scanner
 	group   *groupSync // group commit; nil unless Sync is "group"
+	wal     *walSyncer
 }
 
 // Open connects to the store described by cfg, starting the embedded server
@@ -79,7 +80,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		SetHeartbeatInterval(time.Second).
 		SetMaxPoolSize(128)
 	if s.group != nil {
-		opts.SetMonitor(writeMonitor())
+		opts.SetMonitor(writeMonitor(s.group))
 	}
 	client, err := mongo.Connect(opts)
 	if err != nil {
@@ -96,6 +97,14 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	}
 	if s.Embedded {
 		s.SQLitePath = filepath.Join(cfg.Dir, "db", cfg.DBName+".sqlite")
+	}
+	if s.wal != nil {
+		// Open the log files now, so that a write-back error from here on
+		// is reported to this process's descriptors (see durable.go).
+		if err := s.wal.syncAll(); err != nil {
+			s.Close(context.Background())
+			return nil, fmt.Errorf("store: %w", err)
+		}
 	}
 	return s, nil
 }
@@ -119,8 +128,8 @@ func (s *Store) startEmbedded(cfg Config) (string, error) {
 	case "", "full":
 	case "group":
 		u.RawQuery = "_pragma=synchronous(normal)"
-		w := &walSyncer{dir: dbDir, seen: map[uint64]bool{}}
-		s.group = &groupSync{sync: w.syncAll}
+		s.wal = newWALSyncer(dbDir)
+		s.group = &groupSync{sync: s.wal.syncAll}
 	case "normal":
 		// SQLite's synchronous=NORMAL in WAL mode: a commit does not wait
 		// for fsync; the WAL is synced at each checkpoint. A crash of the
@@ -172,6 +181,9 @@ func (s *Store) Close(ctx context.Context) error {
 	var err error
 	if s.group != nil && s.Client != nil {
 		err = s.Durable(ctx)
+	}
+	if s.wal != nil {
+		defer s.wal.close()
 	}
 	if s.scan.db != nil {
 		s.scan.db.Close()

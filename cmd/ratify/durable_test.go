@@ -32,7 +32,7 @@ func TestBallotIsOnDiskBeforeItsReceipt(t *testing.T) {
 	if err != nil {
 		t.Skip("SKIPPED: no strace; install it with `apt-get install -y strace` to check the group commit's order of system calls")
 	}
-	events, receipts := traceBallots(t, straceBin)
+	events, receipts := traceBallots(t, straceBin, "RATIFY_STORE_SYNC=group")
 	if err := ballotsSyncedBeforeReceipts(events, receipts); err != nil {
 		t.Fatalf("group commit (the default): %v", err)
 	}
@@ -55,7 +55,7 @@ func traceBallots(t *testing.T, straceBin string, env ...string) ([]traceEvent, 
 	_, tokens := faultVote(t, l, data, 6, time.Now().Add(2*time.Hour))
 
 	trace := filepath.Join(t.TempDir(), "strace.out")
-	st := exec.Command(straceBin, "-f", "-qq", "-yy", "-s", "20000", "-o", trace,
+	st := exec.Command(straceBin, "-f", "-qq", "-yy", "-x", "-s", "20000", "-o", trace,
 		"-e", "trace=pwrite64,pwritev,write,writev,fdatasync,fsync", "-p", strconv.Itoa(p.cmd.Process.Pid))
 	var stErr bytes.Buffer
 	st.Stderr = &stErr
@@ -98,20 +98,29 @@ func traceBallots(t *testing.T, straceBin string, env ...string) ([]traceEvent, 
 }
 
 // ballotsSyncedBeforeReceipts checks, for each receipt, that an fdatasync
-// of the write-ahead log began after the frame holding the ballot was
-// written and ended before the response carrying the receipt was.
+// of the write-ahead log began after the transaction holding the ballot was
+// wholly written (its commit frame: SQLite writes each frame as a 24-byte
+// header, whose bytes 4-7 are non-zero on a commit frame, then the page)
+// and ended before the response carrying the receipt was written.
 func ballotsSyncedBeforeReceipts(events []traceEvent, receipts []string) error {
 	for _, rc := range receipts {
-		frame, fsync, reply := -1, -1, -1
+		committed, fsync, reply := -1, -1, -1
+		found, commitHeader := false, false // the receipt's frame seen; the last header written commits
 		for _, e := range events {
 			switch {
-			case frame < 0 && e.wal && e.call == "pwrite64" && strings.Contains(e.args, rc):
-				frame = e.exit
-			case frame >= 0 && e.wal && e.call == "fdatasync" && e.entry > frame && e.result == "0":
-				if fsync < 0 {
-					fsync = e.exit
+			case committed < 0 && e.wal && e.call == "pwrite64" && len(e.data) == 24:
+				commitHeader = e.data[4]|e.data[5]|e.data[6]|e.data[7] != 0
+			case committed < 0 && e.wal && e.call == "pwrite64":
+				if !found {
+					found = bytes.Contains(e.data, []byte(rc))
 				}
-			case frame >= 0 && e.socket && (e.call == "write" || e.call == "writev") && strings.Contains(e.args, "HTTP/1.1 201") && strings.Contains(e.args, rc):
+				if found && commitHeader {
+					committed = e.exit
+				}
+			case committed >= 0 && fsync < 0 && e.wal && e.call == "fdatasync" && e.entry > committed && e.result == "0":
+				fsync = e.exit
+			case committed >= 0 && e.socket && (e.call == "write" || e.call == "writev") &&
+				bytes.HasPrefix(e.data, []byte("HTTP/1.1 201")) && bytes.Contains(e.data, []byte(rc)):
 				reply = e.entry
 			}
 			if reply >= 0 {
@@ -119,15 +128,58 @@ func ballotsSyncedBeforeReceipts(events []traceEvent, receipts []string) error {
 			}
 		}
 		switch {
-		case frame < 0:
+		case !found:
 			return fmt.Errorf("receipt %s: no pwrite64 of the write-ahead log holds it (trace of %d calls)", rc, len(events))
+		case committed < 0:
+			return fmt.Errorf("receipt %s: no commit frame follows the frame that holds it", rc)
 		case reply < 0:
 			return fmt.Errorf("receipt %s: no 201 response with it on a socket", rc)
 		case fsync < 0 || fsync > reply:
-			return fmt.Errorf("receipt %s: the response (line %d of the trace) was written before any fdatasync of the write-ahead log that began after the ballot's frame (line %d) had ended", rc, reply, frame)
+			return fmt.Errorf("receipt %s: the response (line %d of the trace) was written before any fdatasync of the write-ahead log that began after the ballot's commit frame (line %d) had ended", rc, reply, committed)
 		}
 	}
 	return nil
+}
+
+// straceString decodes the first string literal in an strace -x argument
+// list: printable bytes as they are, the others as \xNN or C escapes.
+func straceString(args string) []byte {
+	i := strings.IndexByte(args, '"')
+	if i < 0 {
+		return nil
+	}
+	var out []byte
+	for i++; i < len(args); i++ {
+		c := args[i]
+		if c == '"' {
+			break
+		}
+		if c != '\\' || i+1 >= len(args) {
+			out = append(out, c)
+			continue
+		}
+		i++
+		switch args[i] {
+		case 'x':
+			if v, err := strconv.ParseUint(args[i+1:min(i+3, len(args))], 16, 8); err == nil {
+				out = append(out, byte(v))
+				i += 2
+			}
+		case 'n':
+			out = append(out, '\n')
+		case 'r':
+			out = append(out, '\r')
+		case 't':
+			out = append(out, '\t')
+		case 'v':
+			out = append(out, '\v')
+		case 'f':
+			out = append(out, '\f')
+		default:
+			out = append(out, args[i]) // \" and \\
+		}
+	}
+	return out
 }
 
 // traceEvent is one system call in an strace -f -y log; entry and exit are
@@ -136,6 +188,7 @@ func ballotsSyncedBeforeReceipts(events []traceEvent, receipts []string) error {
 // one ended.
 type traceEvent struct {
 	call, args, result string
+	data               []byte // the first string argument, decoded
 	entry, exit        int
 	wal, socket        bool
 }
@@ -180,6 +233,7 @@ func readTrace(t *testing.T, path string) []traceEvent {
 		if i := strings.IndexByte(first, ','); i >= 0 {
 			first = first[:i]
 		}
+		e.data = straceString(m[3])
 		e.wal = strings.Contains(first, ".sqlite-wal>")
 		e.socket = strings.Contains(first, "<TCP")
 		if strings.HasSuffix(line, "<unfinished ...>") {

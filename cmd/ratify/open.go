@@ -76,7 +76,9 @@ func openCore(ctx context.Context, db *mongo.Database, secret []byte, timeZone s
 // settings it creates one if no officer exists; otherwise, on a store
 // without officers, it logs a one-time setup URL, once. The URL holds a
 // secret code: it is logged here and nowhere else.
-func firstAdmin(ctx context.Context, cfg *config, accounts *officers.Store, log *slog.Logger) error {
+// durable is the store's group commit: the setup code is on the disk
+// before its link is shown.
+func firstAdmin(ctx context.Context, cfg *config, accounts *officers.Store, durable func(context.Context) error, log *slog.Logger) error {
 	if cfg.BootstrapAdminEmail != "" {
 		created, err := accounts.Bootstrap(ctx, cfg.BootstrapAdminEmail, cfg.BootstrapAdminPassword)
 		if err != nil {
@@ -89,6 +91,9 @@ func firstAdmin(ctx context.Context, cfg *config, accounts *officers.Store, log 
 	}
 	code, err := accounts.NewSetupCode(ctx)
 	if err != nil || code == "" {
+		return err
+	}
+	if err := durable(ctx); err != nil {
 		return err
 	}
 	log.Info("no officer account exists yet: open this one-time link to create the first administrator",

@@ -124,7 +124,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err := st.EnsureIDIndexes(ctx); err != nil {
 		return err
 	}
-	if err := firstAdmin(ctx, cfg, accounts.officers, log); err != nil {
+	if err := firstAdmin(ctx, cfg, accounts.officers, st.Durable, log); err != nil {
 		return err
 	}
 	if err := startPprof(ctx, cfg.PprofAddr, log); err != nil {
