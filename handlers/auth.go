@@ -142,7 +142,7 @@ func principal(c *fiber.Ctx) (officers.Principal, bool) {
 // actorOf returns the signed-in officer and the client's IP address, for
 // the audit log. The strings are copies: Fiber reuses its buffers.
 func actorOf(c *fiber.Ctx) audit.Actor {
-	a := audit.Actor{IP: strings.Clone(c.IP())}
+	a := audit.Actor{IP: clientIP(c)}
 	if p, ok := principal(c); ok {
 		a.OfficerID, a.Email, a.Role = strings.Clone(p.OfficerID), strings.Clone(p.Email), string(p.Role)
 	}
@@ -218,7 +218,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 	if err := c.BodyParser(&in); err != nil {
 		return errs.New(errs.BadRequest, "The body is not valid JSON.")
 	}
-	t, err := s.cfg.Officers.Login(c.UserContext(), in.Email, in.Password, strings.Clone(c.IP()))
+	t, err := s.cfg.Officers.Login(c.UserContext(), in.Email, in.Password, clientIP(c))
 	if err != nil {
 		return err
 	}
@@ -287,7 +287,7 @@ func (s *Server) loginForm(c *fiber.Ctx) error {
 		return err
 	}
 	email, next := strings.Clone(c.FormValue("email")), safeNext(c.FormValue("next"))
-	t, err := s.cfg.Officers.Login(c.UserContext(), email, c.FormValue("password"), strings.Clone(c.IP()))
+	t, err := s.cfg.Officers.Login(c.UserContext(), email, c.FormValue("password"), clientIP(c))
 	if e, ok := errs.As(err); ok && (e.Code == errs.Unauthorized || e.Code == errs.RateLimited) {
 		return s.render(c, statusOf[e.Code], "login", loginPage{CSRF: s.csrfToken(c), Email: email, Next: next, Error: e.Message})
 	}
@@ -343,7 +343,7 @@ func (s *Server) setupForm(c *fiber.Ctx) error {
 	if password != c.FormValue("password_confirm") {
 		return again("The two passwords differ.")
 	}
-	t, err := s.cfg.Officers.CompleteSetup(c.UserContext(), code, email, password, strings.Clone(c.IP()))
+	t, err := s.cfg.Officers.CompleteSetup(c.UserContext(), code, email, password, clientIP(c))
 	if e, ok := errs.As(err); ok && (e.Code == errs.Invalid || e.Code == errs.Conflict) {
 		return again(e.Error())
 	}

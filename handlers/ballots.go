@@ -154,7 +154,7 @@ func (s *Server) resendAPI(c *fiber.Ctx) error {
 
 func (s *Server) resend(c *fiber.Ctx, email string) error {
 	email = strings.ToLower(strings.TrimSpace(email))
-	if !s.limits.allow("resend-ip:"+c.IP(), 10, time.Hour) || !s.limits.allow("resend-email:"+email, 3, time.Hour) {
+	if !s.limits.allow("resend-ip:"+clientIP(c), 10, time.Hour) || !s.limits.allow("resend-email:"+email, 3, time.Hour) {
 		return errs.New(errs.RateLimited, "too many requests for a new link; try again in an hour")
 	}
 	return s.cfg.Votes.Resend(c.UserContext(), email)
@@ -174,7 +174,7 @@ func (s *Server) tokenLimit(c *fiber.Ctx) error {
 	if !s.limits.allow("token:"+string(sum[:8]), 20, time.Minute) {
 		return errs.New(errs.RateLimited, "too many attempts with this link; wait a minute")
 	}
-	if s.cfg.CastPerIPPerMinute > 0 && !s.limits.allow("cast-ip:"+c.IP(), s.cfg.CastPerIPPerMinute, time.Minute) {
+	if s.cfg.CastPerIPPerMinute > 0 && !s.limits.allow("cast-ip:"+clientIP(c), s.cfg.CastPerIPPerMinute, time.Minute) {
 		return errs.New(errs.RateLimited, "too many ballots from this network; wait a minute")
 	}
 	return c.Next()

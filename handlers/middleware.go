@@ -52,6 +52,7 @@ func (s *Server) requestContext(c *fiber.Ctx) (err error) {
 		id = newRequestID()
 	}
 	c.Locals(localRequestID, id)
+	c.Locals(localClientIP, resolveClientIP(c, s.cfg.TrustedProxies))
 	c.Set("X-Request-ID", id)
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.RequestTimeout)
 	defer cancel()
@@ -95,7 +96,7 @@ func (s *Server) requestContext(c *fiber.Ctx) (err error) {
 			slog.String("path", redactPath(c.Path())),
 			slog.Int("status", status),
 			slog.Duration("duration", time.Since(start)),
-			slog.String("ip", c.IP()))
+			slog.String("ip", clientIP(c)))
 	}()
 	if d := s.cfg.Durability; d != nil && !probe && d.SyncFailed() != nil {
 		stopped = true // nothing can be saved: do not start

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"net/netip"
 	"log/slog"
 	"strings"
 	"sync/atomic"
@@ -57,6 +58,10 @@ type Config struct {
 	// durable (store.Store in group commit mode); nil: every write already
 	// is when it returns.
 	Durability Durability
+	// TrustedProxies are the reverse proxies or load balancers whose
+	// X-Forwarded-For is believed (handlers/clientip.go); empty: the TCP
+	// peer is the client.
+	TrustedProxies []netip.Prefix
 	// Location is the union's time zone (RATIFY_TIMEZONE), for pages that
 	// show times outside any vote; nil means UTC.
 	Location *time.Location

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"strconv"
@@ -13,6 +14,7 @@ import (
 	"time"
 	_ "time/tzdata" // the union's time zone without the system's zoneinfo
 
+	"github.com/ratifyhq/ratify/handlers"
 	"github.com/ratifyhq/ratify/notify"
 	"github.com/ratifyhq/ratify/store"
 )
@@ -29,6 +31,9 @@ type config struct {
 	Secret    string
 	PprofAddr string
 	StoreSync string
+	// TrustedProxies as given; Proxies parsed (handlers.ParseTrustedProxies).
+	TrustedProxies string
+	Proxies        []netip.Prefix
 
 	SMTPHost     string
 	SMTPPort     string
@@ -65,6 +70,7 @@ var settings = []setting{
 	{"log-format", "RATIFY_LOG_FORMAT", "", "text or json (default: text on a terminal, json otherwise)", false, func(c *config) *string { return &c.LogFormat }},
 	{"secret", "RATIFY_SECRET", "", "signing secret (default: generated once into the data directory)", true, func(c *config) *string { return &c.Secret }},
 	{"store-sync", "RATIFY_STORE_SYNC", "group", "embedded store: group (a request that wrote is answered, and mail leaves, once one disk sync shared by all waiting requests has covered it), full (every commit waits for its own disk sync) or normal (nothing waits for the disk: a power cut can lose acknowledged ballots)", false, func(c *config) *string { return &c.StoreSync }},
+	{"trusted-proxies", "RATIFY_TRUSTED_PROXIES", "", "comma-separated addresses or CIDR prefixes of the reverse proxies or load balancers in front of the service, whose X-Forwarded-For names the client (rate limits, audit log); empty: the connection's peer is the client", false, func(c *config) *string { return &c.TrustedProxies }},
 	{"pprof-addr", "RATIFY_PPROF_ADDR", "", "if set, serve /debug/pprof on this separate (admin-only) address", false, func(c *config) *string { return &c.PprofAddr }},
 	{"smtp-host", "RATIFY_SMTP_HOST", "", "SMTP server; empty delivers mail to files in the data directory", false, func(c *config) *string { return &c.SMTPHost }},
 	{"smtp-port", "RATIFY_SMTP_PORT", "587", "SMTP port", false, func(c *config) *string { return &c.SMTPPort }},
@@ -110,6 +116,11 @@ func parseConfig(name string, args []string, getenv func(string) string, out io.
 	default:
 		return nil, nil, fmt.Errorf("log format %q: want text or json", c.LogFormat)
 	}
+	proxies, err := handlers.ParseTrustedProxies(c.TrustedProxies)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w (RATIFY_TRUSTED_PROXIES)", err)
+	}
+	c.Proxies = proxies
 	switch c.StoreSync {
 	case "group", "full", "normal":
 	default:

@@ -135,7 +135,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Notifications: outbox, Board: board, DevMailDir: outbox.MailDir(), NotificationAudit: accounts.audit,
 		Contracts: agreements, ContractVersions: agreementVersions, ContractAudit: accounts.audit,
 		Secret: secret, Officers: accounts.officers, Members: accounts.members, Audit: accounts.audit,
-		Votes: votes, Location: unionLocation(cfg.TimeZone), Durability: st})
+		Votes: votes, Location: unionLocation(cfg.TimeZone), Durability: st,
+		TrustedProxies: cfg.Proxies})
 	if err != nil {
 		return err
 	}
