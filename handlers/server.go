@@ -2,8 +2,8 @@ package handlers
 
 import (
 	"context"
-	"net/netip"
 	"log/slog"
+	"net/netip"
 	"strings"
 	"sync/atomic"
 	"time"
