@@ -97,9 +97,9 @@ type Service struct {
 	transitions, casts, receipts           *mongo.Collection
 	counters                               *mongo.Collection
 	keys                                   keys
-	locks                                  sync.Map // per-member cast locks
-	voteCache                              sync.Map // vote id -> *cachedVote, for casts
-	receiptCache                           sync.Map // vote id -> []string, a tallied vote's receipts (immutable)
+	locks                                  [castLockStripes]sync.Mutex // per-member cast locks, striped
+	voteCache                              sync.Map                    // vote id -> *cachedVote, for casts
+	receiptCache                           sync.Map                    // vote id -> []string, a tallied vote's receipts (immutable)
 	turnout                                turnoutCounter
 	recounts                               recountState
 	bg                                     sync.WaitGroup // background reminder rounds
