@@ -5,6 +5,7 @@ import (
 	"io"
 	"path"
 	"strings"
+	"unicode"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
@@ -74,14 +75,23 @@ func readContractSource(c *fiber.Ctx) (string, []byte, error) {
 
 // sourceName keeps the base name of an uploaded file, for the record.
 func sourceName(n string) string {
+	// Control and bidirectional-formatting characters (NUL, CR/LF, the
+	// right-to-left override that makes "gpj.md" read "dm.jpg") go, before
+	// the base name is taken.
+	n = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) {
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(n, ""))
 	n = path.Base(strings.ReplaceAll(n, `\`, "/"))
-	if n == "." || n == "/" || n == "" {
+	if n == "." || n == ".." || n == "/" || n == "" {
 		return "upload.md"
 	}
 	if len(n) > 100 {
 		n = n[:100]
 	}
-	return strings.Clone(strings.ToValidUTF8(n, ""))
+	return strings.Clone(strings.ToValidUTF8(n, "")) // the cut may split a character
 }
 
 // statusInput is the body of a status change.

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/ratifyhq/ratify/audit"
@@ -32,7 +33,10 @@ import (
 //
 // The recorded names depend on sourceName (handlers/contracts_officer.go,
 // `n = path.Base(strings.ReplaceAll(n, `\`, "/"))`): without that line
-// they keep their directories and the checks on them fail. That nothing
+// they keep their directories and the checks on them fail; and on its
+// strings.Map dropping control and bidirectional-formatting characters
+// (NUL, CR/LF, U+202E): without it QueryNUL, QueryCRLF and
+// QueryRightToLeftOverride keep them. That nothing
 // is written depends on readContractSource reading the upload into memory
 // (fh.Open, io.ReadAll) and on no code of the contracts path touching the
 // file system; the empty tree would show a write.
@@ -62,7 +66,7 @@ func TestHostileContractUploadFileNames(t *testing.T) {
 		{"AbsoluteTarget", "multipart", target, 201, "pwned.md"},
 		{"BackslashTarget", "multipart", `..\..\..\pwned.md`, 201, "pwned.md"},
 		{"EncodedDotDot", "multipart", "%2e%2e%2fpwned.md", 201, "%2e%2e%2fpwned.md"},
-		{"DotDotOnly", "multipart", "..", 201, ""},
+		{"DotDotOnly", "multipart", "..", 201, "upload.md"},
 		{"Markup", "multipart", markup, 201, markup},
 		{"ErrNUL", "multipart", "x\x00.md", 400, ""},
 		{"ErrNULDir", "multipart", "..\x00/../pwned.md", 400, ""},
@@ -73,8 +77,10 @@ func TestHostileContractUploadFileNames(t *testing.T) {
 		{"QueryBackslash", "query", `..\..\x`, 201, "x"},
 		{"QueryAbsoluteTarget", "query", target, 201, "pwned.md"},
 		{"QueryNULDir", "query", "..\x00/../" + target, 201, "pwned.md"},
-		{"QueryNUL", "query", "x\x00.md", 201, ""},
-		{"QueryCRLF", "query", "a\r\nX-Evil: 1.md", 201, ""},
+		{"QueryNUL", "query", "x\x00.md", 201, "x.md"},
+		{"QueryCRLF", "query", "a\r\nX-Evil: 1.md", 201, "aX-Evil: 1.md"},
+		{"QueryRightToLeftOverride", "query", "invoice\u202egpj.md", 201, "invoicegpj.md"},
+		{"QueryDotDotOnly", "query", "..", 201, "upload.md"},
 		{"QueryLong", "query", strings.Repeat("../", 50) + strings.Repeat("é", 80), 201, ""},
 	}
 	for i, tc := range tests {
@@ -115,6 +121,9 @@ func TestHostileContractUploadFileNames(t *testing.T) {
 			}
 			if tc.recorded != "" && rec != tc.recorded {
 				t.Errorf("recorded name %q, want %q", rec, tc.recorded)
+			}
+			if strings.IndexFunc(rec, func(r rune) bool { return unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) }) >= 0 {
+				t.Errorf("recorded name %q keeps a control or bidirectional-formatting character", rec)
 			}
 			if strings.ContainsAny(got.Body, "\x00\r\n") {
 				t.Errorf("the API shows the name with a raw control character: %q", got.Body)
