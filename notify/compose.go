@@ -139,7 +139,7 @@ func (o *Outbox) meetingICS(d *messageDoc) ([]byte, error) {
 		ev.SetDescription(icsText(desc))
 	}
 	ev.SetOrganizer("mailto:"+addressOf(o.cfg.From), ics.WithCN(o.cfg.Union))
-	return []byte(cal.Serialize()), nil
+	return []byte(cal.Serialize(ics.WithNewLineWindows)), nil // RFC 5545: CRLF line ends
 }
 
 // icsText turns every line break (CRLF, CR) into LF, which golang-ical

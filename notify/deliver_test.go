@@ -102,6 +102,10 @@ func TestDeliverOverSTARTTLSWithAuth(t *testing.T) {
 	if !strings.Contains(cal.Disposition, "meeting.ics") || cal.Params["method"] != "PUBLISH" {
 		t.Errorf("calendar part: disposition %q, params %v", cal.Disposition, cal.Params)
 	}
+	// RFC 5545 3.1: content lines end with CRLF.
+	if body := strings.TrimSuffix(cal.Body, "\r\n"); strings.Count(body, "\n") != strings.Count(body, "\r\n") || !strings.HasSuffix(cal.Body, "\r\n") {
+		t.Errorf("calendar lines do not all end with CRLF: %q", cal.Body)
+	}
 	parsed, err := ics.ParseCalendar(strings.NewReader(cal.Body))
 	if err != nil {
 		t.Fatalf("attached calendar does not parse: %v\n%s", err, cal.Body)
