@@ -19,11 +19,7 @@ func TestReminderRoundInBackground(t *testing.T) {
 	e := newEnv(t, 30)
 	ctx := context.Background()
 	v := e.openVote(t, nil)
-	for i := range 5 {
-		if _, err := e.svc.Cast(ctx, e.mail.token(t, "invitation", fmt.Sprintf("E%05d", i)), "Yes"); err != nil {
-			t.Fatal(err)
-		}
-	}
+	castFirst(t, e, 5)
 	// One member leaves and loses their link: no reminder for them.
 	if err := e.svc.RemoveVoter(ctx, officer, v.ID, "E00029", false); err != nil {
 		t.Fatal(err)
@@ -57,11 +53,7 @@ func TestReminderRoundResumedAfterCrash(t *testing.T) {
 	e := newEnv(t, 30)
 	ctx := context.Background()
 	v := e.openVote(t, nil)
-	for i := range 5 {
-		if _, err := e.svc.Cast(ctx, e.mail.token(t, "invitation", fmt.Sprintf("E%05d", i)), "Yes"); err != nil {
-			t.Fatal(err)
-		}
-	}
+	castFirst(t, e, 5)
 	const round = "reminder:20210623T2100-dead"
 	// The dead instance's state: the round on the vote with an expired
 	// lease, and ten members marked as reminded (their mail was queued).
@@ -103,5 +95,15 @@ func TestReminderRoundResumedAfterCrash(t *testing.T) {
 	}
 	if cur, _ := b.Find(ctx, v.ID); cur.ReminderRound != "" {
 		t.Fatalf("round still recorded after the resume: %q", cur.ReminderRound)
+	}
+}
+
+// castFirst casts Yes for the first n members (E00000, E00001, ...).
+func castFirst(t *testing.T, e *env, n int) {
+	t.Helper()
+	for i := range n {
+		if _, err := e.svc.Cast(context.Background(), e.mail.token(t, "invitation", fmt.Sprintf("E%05d", i)), "Yes"); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

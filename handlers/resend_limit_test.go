@@ -1,64 +1,22 @@
 package handlers_test
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/ratifyhq/ratify/ballot"
-	"github.com/ratifyhq/ratify/handlers"
-	"github.com/ratifyhq/ratify/members"
-	"github.com/ratifyhq/ratify/officers"
 )
 
-// rosterByEmail is memberRoster that also finds members by email, as the
-// real wiring does (cmd/ratify/votes_wiring.go), so that a resend reaches
-// a member.
-type rosterByEmail struct{ memberRoster }
-
-func (r rosterByEmail) VoterByEmail(ctx context.Context, email string) (ballot.Voter, bool, error) {
-	m, err := r.m.FindByEmail(ctx, email)
-	if errors.Is(err, members.ErrNotFound) {
-		return ballot.Voter{}, false, nil
-	}
-	if err != nil {
-		return ballot.Voter{}, false, err
-	}
-	return r.EligibleVoter(ctx, m.EmployeeID)
-}
-
-// newResendEnv is a server whose roster has Ann and Bo (members) and Cy (a
-// fee payer), with an open vote whose two links mail holds, served on a
-// loopback port. It returns the env, the mail and the base URL.
+// newResendEnv is newVoteEnv (Ann and Bo members, Cy a fee payer) with an
+// open vote whose two links mail holds, served on a loopback port. It
+// returns the env, the mail and the base URL.
 func newResendEnv(t *testing.T) (*authEnv, *mailRecorder, string) {
 	t.Helper()
-	e := newAuthEnv(t, "http://localhost:8080")
-	mail := &mailRecorder{}
-	votes := ballot.New(e.db, ballot.Deps{Roster: rosterByEmail{memberRoster{e.members}}, Mail: mail, Audit: auditRecorder{e.log},
-		Secret: authSecret, BaseURL: "http://localhost:8080"})
-	if err := votes.EnsureIndexes(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	srv, err := handlers.New(handlers.Config{BaseURL: "http://localhost:8080", Logger: slog.New(slog.NewJSONHandler(e.logs, nil)),
-		Secret: authSecret, Officers: e.officers, Members: e.members, Audit: e.log, Votes: votes})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.srv = srv
-	officer := e.officerToken(t, officers.RoleOfficer)
-	csv := "Employee ID,First Name,Last Name,Email,Membership Status\n1,Ann,A,ann@example.org,member\n2,Bo,B,bo@example.org,member\n3,Cy,C,cy@example.org,fee_payer\n"
-	ct, body := rosterUpload(t, "roster.csv", []byte(csv))
-	if resp, out := e.send(t, "POST", "/api/v1/members/import", ct, body, bearerOf(officer)...); resp.StatusCode != 200 {
-		t.Fatalf("import: %d %s", resp.StatusCode, out)
-	}
+	e, mail, officer := newVoteEnv(t)
 	now := time.Now().UTC()
 	resp, out := e.call(t, "POST", "/api/v1/votes", "application/json",
 		`{"title":"Ratify?","opens_at":"`+now.Format(time.RFC3339)+`","closes_at":"`+now.Add(time.Hour).Format(time.RFC3339)+`"}`, bearerOf(officer)...)
@@ -78,7 +36,7 @@ func newResendEnv(t *testing.T) (*authEnv, *mailRecorder, string) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	return e, mail, serveOnLoopback(t, srv)
+	return e, mail, serveOnLoopback(t, e.srv)
 }
 
 func links(m *mailRecorder) int {

@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"context"
+	"errors"
 	"encoding/json"
 	"log/slog"
 	"strings"
@@ -52,8 +53,17 @@ func (r memberRoster) EligibleVoter(ctx context.Context, id string) (ballot.Vote
 	return ballot.Voter{EmployeeID: e.EmployeeID, Email: e.Email, Name: e.Name}, ok, err
 }
 
-func (r memberRoster) VoterByEmail(context.Context, string) (ballot.Voter, bool, error) {
-	return ballot.Voter{}, false, nil
+// VoterByEmail finds an eligible member by email, as the real wiring does
+// (cmd/ratify/votes_wiring.go), so that a resend reaches a member.
+func (r memberRoster) VoterByEmail(ctx context.Context, email string) (ballot.Voter, bool, error) {
+	m, err := r.m.FindByEmail(ctx, email)
+	if errors.Is(err, members.ErrNotFound) {
+		return ballot.Voter{}, false, nil
+	}
+	if err != nil {
+		return ballot.Voter{}, false, err
+	}
+	return r.EligibleVoter(ctx, m.EmployeeID)
 }
 
 type auditRecorder struct{ l *audit.Log }
