@@ -174,11 +174,11 @@ func (s *Service) Cast(ctx context.Context, token, choice string) (*Receipt, err
 // castDoc marks that a member voted: which of their links won, and the
 // date. Its _id is "{vote}:{member}".
 type castDoc struct {
-	ID   string `bson:"_id"`
-	Vote string `bson:"vote"`
-	Gen  int    `bson:"gen"`
-	On   string `bson:"on"`
-	By   string `bson:"by"` // the instance that claimed (a random name per process)
+	ID   string `bson:"_id" json:"_id"`
+	Vote string `bson:"vote" json:"vote"`
+	Gen  int    `bson:"gen" json:"gen"`
+	On   string `bson:"on" json:"on"`
+	By   string `bson:"by" json:"by"` // the instance that claimed (a random name per process)
 }
 
 // waitFilled reports whether the token's slot is filled, polling up to wait.

@@ -23,15 +23,15 @@ const (
 // voterDoc is a member's record in one vote: who they are and which of
 // their links are valid. Whether they voted is in castDoc.
 type voterDoc struct {
-	ID       string   `bson:"_id"` // "{vote}:{employee}"
-	Vote     string   `bson:"vote"`
-	Member   string   `bson:"member"`
-	Email    string   `bson:"email"`
-	Name     string   `bson:"name"`
-	Gen      int      `bson:"gen"`
-	TokenIDs []string `bson:"token_ids"` // H1 of the member's valid tokens
-	Revoked  bool     `bson:"revoked,omitempty"`
-	Rounds   []string `bson:"rounds,omitempty"` // reminder rounds sent to the member
+	ID       string   `bson:"_id" json:"_id"` // "{vote}:{employee}"
+	Vote     string   `bson:"vote" json:"vote"`
+	Member   string   `bson:"member" json:"member"`
+	Email    string   `bson:"email" json:"email"`
+	Name     string   `bson:"name" json:"name"`
+	Gen      int      `bson:"gen" json:"gen"`
+	TokenIDs []string `bson:"token_ids" json:"token_ids"` // H1 of the member's valid tokens
+	Revoked  bool     `bson:"revoked,omitempty" json:"revoked"`
+	Rounds   []string `bson:"rounds,omitempty" json:"rounds"` // reminder rounds sent to the member
 }
 
 // tokenDoc names the member a token belongs to. Its _id is H1(token).
