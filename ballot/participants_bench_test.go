@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"testing"
 	"time"
-
-	"github.com/ratifyhq/ratify/storetest"
 )
 
 // BenchmarkParticipants100k lists who was eligible and who voted in a vote
@@ -16,12 +14,8 @@ import (
 //
 //	go test ./ballot -run '^$' -bench '^BenchmarkParticipants100k$' -benchtime 1x
 func BenchmarkParticipants100k(b *testing.B) {
-	st := storetest.Open(b)
+	st, s := benchService(b)
 	ctx := context.Background()
-	s := New(st.DB, Deps{Secret: []byte("bench-secret-bench-secret-bench-secret"), Scan: st.Scan})
-	if err := s.EnsureIndexes(ctx); err != nil {
-		b.Fatal(err)
-	}
 	const n = 100000
 	if _, err := s.votes.InsertOne(ctx, Vote{ID: "vote1", Title: "Bench", Choices: []string{"Yes", "No"}, Status: Closed}); err != nil {
 		b.Fatal(err)
@@ -40,7 +34,7 @@ func BenchmarkParticipants100k(b *testing.B) {
 	if err := insertAll(ctx, s.casts, marks); err != nil {
 		b.Fatal(err)
 	}
-	driver := New(st.DB, Deps{Secret: []byte("bench-secret-bench-secret-bench-secret")})
+	driver := New(st.DB, Deps{Secret: benchSecret})
 	b.ResetTimer()
 	for range b.N {
 		for _, c := range []struct {
